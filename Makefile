@@ -1,0 +1,48 @@
+# finops-assets: `make demo` (first run), `make test`, `make dev`. Needs python3 and make only.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+export PATH := $(BIN):$(PATH)
+export DAGSTER_HOME := $(abspath .dagster_home)
+DBT_PROJECT_DIR := finops_assets/dbt
+DEMO_MONTHS ?= 6
+DEMO_ROWS ?= 20000
+DEMO_SEED ?= 7
+
+.PHONY: install demo demo-data materialize summary test dev validate clean bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+	@mkdir -p $(DAGSTER_HOME)
+	@cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+demo-data: install
+	$(BIN)/python -m finops_assets.demo generate --months $(DEMO_MONTHS) --rows-per-month $(DEMO_ROWS) --seed $(DEMO_SEED)
+
+materialize: install
+	$(BIN)/python -m finops_assets.demo materialize
+
+summary: install
+	$(BIN)/python -m finops_assets.demo summary
+
+demo: demo-data materialize summary
+
+validate: install
+	$(BIN)/dagster definitions validate -m finops_assets.definitions
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+dev: install
+	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+
+clean:
+	rm -rf data .dagster_home/storage .dagster_home/dagster.yaml .pytest_cache

@@ -1,0 +1,1 @@
+"""finops-assets: billing exports and request traces as a Dagster asset graph."""

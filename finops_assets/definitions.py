@@ -1,0 +1,20 @@
+"""The code location: assembles `defs` from the per-domain folders and the environment's resources."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from finops_assets.defs.aws_cur.assets import build_aws_cur_raw
+from finops_assets.resources import build_resources
+from finops_assets.settings import Settings, load_settings
+
+
+def build_definitions(settings: Settings | None = None) -> dg.Definitions:
+    settings = settings or load_settings()
+    return dg.Definitions(
+        assets=[build_aws_cur_raw(settings)],
+        resources=build_resources(settings),
+    )
+
+
+defs = build_definitions()

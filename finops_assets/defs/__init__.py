@@ -1,0 +1,1 @@
+"""Per-domain Dagster definitions: one folder per source."""

@@ -1,0 +1,12 @@
+"""Partition definitions: one billing month per partition, the month-to-date month included."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dagster as dg
+
+
+def billing_month_partitions(start_month: date) -> dg.MonthlyPartitionsDefinition:
+    # end_offset=1: the current, still-open month is a partition too (AWS rewrites it several times a day).
+    return dg.MonthlyPartitionsDefinition(start_date=start_month.isoformat(), end_offset=1)

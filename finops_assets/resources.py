@@ -1,0 +1,33 @@
+"""The environment -> resources map, in one place.
+
+Every environment binds the same resource keys; only the implementations differ:
+
+| key                   | local (default)                      | prod                                      |
+|-----------------------|--------------------------------------|-------------------------------------------|
+| landing               | folder `FINOPS_LANDING_URL`          | `gs://` bucket through dagster-gcp GCS    |
+| warehouse_io_manager  | DuckDB file `FINOPS_DUCKDB_PATH`     | BigQuery load jobs (dagster-gcp BigQuery) |
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dagster_gcp import BigQueryResource
+
+from finops_assets.landing.resource import LandingResource
+from finops_assets.settings import Settings
+from finops_assets.warehouse.bigquery_resource import FinopsBigQueryResource
+from finops_assets.warehouse.io_managers import BigQueryWarehouseIOManager, DuckDBWarehouseIOManager
+
+
+def build_resources(settings: Settings) -> dict[str, Any]:
+    landing = LandingResource(url=settings.landing_url, gcp_project=settings.gcp_project)
+    if settings.env == "prod":
+        bigquery = FinopsBigQueryResource(
+            bigquery=BigQueryResource(project=settings.gcp_project, location=settings.bq_location),
+            api_endpoint=settings.bq_api_endpoint,
+        )
+        warehouse = BigQueryWarehouseIOManager(bigquery=bigquery, dataset=settings.raw_dataset)
+        return {"landing": landing, "warehouse_io_manager": warehouse, "bigquery": bigquery}
+    warehouse = DuckDBWarehouseIOManager(database=settings.duckdb_path, raw_schema=settings.raw_dataset)
+    return {"landing": landing, "warehouse_io_manager": warehouse}

@@ -1,0 +1,1 @@
+"""Warehouse IO managers: they turn a `LoadRequest` into one native load (DuckDB or BigQuery)."""

@@ -1,0 +1,262 @@
+"""The production warehouse: BigQuery load jobs straight from GCS, one partition per billing month.
+
+CSV exports load with the manifest schema directly into the month's partition (`table$YYYYMM`,
+WRITE_TRUNCATE), which BigQuery swaps atomically when the job succeeds; a failed job leaves the previous
+month as it was. Parquet exports (costs stored as DOUBLE) first load into a one-day staging table and are
+cast to exact BIGNUMERIC by a query job that writes the partition the same way. No bytes pass through
+Python.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from google.cloud import bigquery
+
+from finops_assets.warehouse.duckdb_warehouse import format_decimal, month_bounds
+from finops_assets.warehouse.identifiers import quote_bigquery as q
+from finops_assets.warehouse.identifiers import snake_case
+from finops_assets.warehouse.load_request import ColumnType, FileFormat, LoadError, LoadRequest, LoadResult
+from finops_assets.warehouse.metadata import markdown_table
+from finops_assets.warehouse.tracking import TRACKING_TABLE, PreviousLoad, column_diff, decode_columns, encode_columns
+
+BIGQUERY_TYPES = {
+    ColumnType.STRING: "STRING",
+    ColumnType.DECIMAL: "BIGNUMERIC",
+    ColumnType.TIMESTAMP: "TIMESTAMP",
+}
+TRACKING_SCHEMA = [
+    bigquery.SchemaField("source", "STRING", mode="REQUIRED"),
+    bigquery.SchemaField("billing_month", "DATE", mode="REQUIRED"),
+    bigquery.SchemaField("execution_id", "STRING", mode="REQUIRED"),
+    bigquery.SchemaField("manifest_uri", "STRING"),
+    bigquery.SchemaField("file_count", "INT64"),
+    bigquery.SchemaField("row_count", "INT64"),
+    bigquery.SchemaField("bytes", "INT64"),
+    bigquery.SchemaField("loaded_at", "TIMESTAMP"),
+    bigquery.SchemaField("table_name", "STRING"),
+    bigquery.SchemaField("columns", "STRING"),
+    bigquery.SchemaField("total_cost", "BIGNUMERIC"),
+    bigquery.SchemaField("forced", "BOOL"),
+]
+JOB_TIMEOUT_SECONDS = 3600
+
+
+def table_schema(request: LoadRequest) -> list[bigquery.SchemaField]:
+    return [bigquery.SchemaField(c.name, BIGQUERY_TYPES[c.type], mode="NULLABLE", description=c.origin or None) for c in request.columns]
+
+
+def partition_decorator(request: LoadRequest) -> str:
+    return f"{request.billing_month:%Y%m}"
+
+
+@dataclass
+class BigQueryWarehouse:
+    client: bigquery.Client
+    project: str
+    dataset: str
+    location: str
+
+    def table_id(self, table: str) -> str:
+        return f"{self.project}.{self.dataset}.{table}"
+
+    def sql_table(self, table: str) -> str:
+        return q(f"{self.project}.{self.dataset}.{table}")
+
+    # -- the load ---------------------------------------------------------------------------------------
+
+    def load(self, request: LoadRequest, table: str) -> LoadResult:
+        started = time.monotonic()
+        self._ensure_dataset_and_tracking()
+        previous = self._previous_load(request)
+        if previous and previous.same_month and previous.execution_id == request.execution_id and not request.force:
+            row_count, total_cost = self._tracked_totals(request)
+            return LoadResult(
+                source=request.source, billing_month=request.billing_month, execution_id=request.execution_id,
+                skipped=True, row_count=row_count, file_count=len(request.files), bytes=request.total_bytes,
+                total_cost=format_decimal(total_cost), previous_execution_id=previous.execution_id,
+                seconds=time.monotonic() - started,
+            )
+        self._ensure_table(request, table)
+        destination = f"{self.table_id(table)}${partition_decorator(request)}"
+        if request.file_format is FileFormat.CSV:
+            job = self.client.load_table_from_uri(
+                [f.uri for f in request.files], destination, job_config=self.csv_load_config(request)
+            )
+            self._wait(job, request)
+            rows = int(job.output_rows or 0)
+        else:
+            rows = self._load_parquet(request, table, destination)
+
+        if request.expected_row_count is not None and rows != request.expected_row_count:
+            raise LoadError(f"{request.manifest_uri}: loaded {rows} rows but the manifest declares {request.expected_row_count}")
+        total_cost, preview = self._month_totals(request, table)
+        column_names = tuple(c.name for c in request.columns)
+        added, removed = column_diff(previous, column_names)
+        self._record(request, table, rows, total_cost, column_names)
+        return LoadResult(
+            source=request.source, billing_month=request.billing_month, execution_id=request.execution_id,
+            skipped=False, row_count=rows, file_count=len(request.files), bytes=request.total_bytes,
+            total_cost=format_decimal(total_cost), columns_added=added, columns_removed=removed,
+            previous_execution_id=previous.execution_id if previous and previous.same_month else None,
+            seconds=time.monotonic() - started, preview_markdown=preview,
+        )
+
+    # -- job configs (asserted request by request in the tests) -----------------------------------------
+
+    def _partitioning(self, request: LoadRequest) -> bigquery.TimePartitioning:
+        return bigquery.TimePartitioning(type_=bigquery.TimePartitioningType.MONTH, field=request.partition_column)
+
+    def csv_load_config(self, request: LoadRequest) -> bigquery.LoadJobConfig:
+        return bigquery.LoadJobConfig(
+            source_format=bigquery.SourceFormat.CSV,
+            schema=table_schema(request),
+            skip_leading_rows=1,
+            allow_quoted_newlines=True,
+            field_delimiter=",",
+            quote_character='"',
+            encoding="UTF-8",
+            write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
+            create_disposition=bigquery.CreateDisposition.CREATE_NEVER,
+            schema_update_options=[bigquery.SchemaUpdateOption.ALLOW_FIELD_ADDITION],
+            time_partitioning=self._partitioning(request),
+            clustering_fields=list(request.clustering_columns) or None,
+        )
+
+    def _load_parquet(self, request: LoadRequest, table: str, destination: str) -> int:
+        staging = f"_staging_{table}_{partition_decorator(request)}"
+        staging_table = bigquery.Table(self.table_id(staging))
+        staging_table.expires = datetime.now(timezone.utc) + timedelta(days=1)
+        self.client.create_table(staging_table, exists_ok=True)
+        load = self.client.load_table_from_uri(
+            [f.uri for f in request.files],
+            self.table_id(staging),
+            job_config=bigquery.LoadJobConfig(
+                source_format=bigquery.SourceFormat.PARQUET,
+                write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
+                schema_update_options=[bigquery.SchemaUpdateOption.ALLOW_FIELD_ADDITION],
+            ),
+        )
+        self._wait(load, request)
+        loaded = {snake_case(f.name): f for f in self.client.get_table(self.table_id(staging)).schema}
+        projection = []
+        for column in request.columns:
+            target = BIGQUERY_TYPES[column.type]
+            field = loaded.get(column.name)
+            if field is None:
+                projection.append(f"CAST(NULL AS {target}) AS {q(column.name)}")
+            elif column.type is ColumnType.DECIMAL and field.field_type in ("FLOAT", "FLOAT64"):
+                projection.append(f"CAST(CAST({q(field.name)} AS STRING) AS {target}) AS {q(column.name)}")
+            else:
+                projection.append(f"CAST({q(field.name)} AS {target}) AS {q(column.name)}")
+        query = self.client.query(
+            f"SELECT {', '.join(projection)} FROM {self.sql_table(staging)}",
+            job_config=bigquery.QueryJobConfig(
+                destination=destination,
+                write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
+                schema_update_options=[bigquery.SchemaUpdateOption.ALLOW_FIELD_ADDITION],
+                time_partitioning=self._partitioning(request),
+                clustering_fields=list(request.clustering_columns) or None,
+            ),
+        )
+        self._wait(query, request)
+        self.client.delete_table(self.table_id(staging), not_found_ok=True)
+        return int(load.output_rows or 0)
+
+    # -- bookkeeping ------------------------------------------------------------------------------------
+
+    def _wait(self, job, request: LoadRequest) -> None:
+        try:
+            job.result(timeout=JOB_TIMEOUT_SECONDS)
+        except Exception as exc:
+            details = "; ".join(str(e.get("message", e)) for e in (getattr(job, "errors", None) or [])[:5])
+            raise LoadError(
+                f"{request.manifest_uri}: BigQuery job {job.job_id} failed for {request.billing_month:%Y-%m}: "
+                f"{exc}{' (' + details + ')' if details else ''}; the month's previous data is unchanged"
+            ) from exc
+
+    def _ensure_dataset_and_tracking(self) -> None:
+        dataset = bigquery.Dataset(f"{self.project}.{self.dataset}")
+        dataset.location = self.location
+        self.client.create_dataset(dataset, exists_ok=True)
+        self.client.create_table(bigquery.Table(self.table_id(TRACKING_TABLE), schema=TRACKING_SCHEMA), exists_ok=True)
+
+    def _ensure_table(self, request: LoadRequest, table: str) -> None:
+        definition = bigquery.Table(self.table_id(table), schema=table_schema(request))
+        definition.time_partitioning = self._partitioning(request)
+        definition.clustering_fields = list(request.clustering_columns) or None
+        self.client.create_table(definition, exists_ok=True)
+
+    def _query(self, sql: str, params: list) -> list:
+        config = bigquery.QueryJobConfig(query_parameters=params)
+        return list(self.client.query(sql, job_config=config).result(timeout=JOB_TIMEOUT_SECONDS))
+
+    def _previous_load(self, request: LoadRequest) -> PreviousLoad | None:
+        rows = self._query(
+            f"""SELECT execution_id, columns, billing_month = @month AS same_month
+                FROM {self.sql_table(TRACKING_TABLE)} WHERE source = @source
+                ORDER BY billing_month = @month DESC, billing_month < @month DESC, billing_month DESC, loaded_at DESC
+                LIMIT 1""",
+            [
+                bigquery.ScalarQueryParameter("month", "DATE", request.billing_month),
+                bigquery.ScalarQueryParameter("source", "STRING", request.source),
+            ],
+        )
+        if not rows:
+            return None
+        return PreviousLoad(execution_id=rows[0][0], columns=decode_columns(rows[0][1]), same_month=bool(rows[0][2]))
+
+    def _tracked_totals(self, request: LoadRequest):
+        rows = self._query(
+            f"SELECT row_count, total_cost FROM {self.sql_table(TRACKING_TABLE)} "
+            "WHERE source = @source AND billing_month = @month ORDER BY loaded_at DESC LIMIT 1",
+            [
+                bigquery.ScalarQueryParameter("source", "STRING", request.source),
+                bigquery.ScalarQueryParameter("month", "DATE", request.billing_month),
+            ],
+        )
+        return (int(rows[0][0]), rows[0][1]) if rows else (0, None)
+
+    def _month_totals(self, request: LoadRequest, table: str):
+        start, end = month_bounds(request.billing_month)
+        part = q(request.partition_column)
+        params = [
+            bigquery.ScalarQueryParameter("start", "TIMESTAMP", start.replace(tzinfo=timezone.utc)),
+            bigquery.ScalarQueryParameter("end", "TIMESTAMP", end.replace(tzinfo=timezone.utc)),
+        ]
+        where = f"{part} >= @start AND {part} < @end"
+        total_cost = None
+        if request.cost_column:
+            total_cost = self._query(f"SELECT SUM({q(request.cost_column)}) FROM {self.sql_table(table)} WHERE {where}", params)[0][0]
+        preview = ""
+        if request.preview_columns:
+            rows = self._query(
+                f"SELECT {', '.join(q(c) for c in request.preview_columns)} FROM {self.sql_table(table)} WHERE {where} LIMIT 5",
+                params,
+            )
+            preview = markdown_table(list(request.preview_columns), [tuple(r) for r in rows])
+        return total_cost, preview
+
+    def _record(self, request: LoadRequest, table: str, rows: int, total_cost, column_names: tuple[str, ...]) -> None:
+        self._query(
+            f"""INSERT INTO {self.sql_table(TRACKING_TABLE)}
+                (source, billing_month, execution_id, manifest_uri, file_count, row_count, bytes, loaded_at,
+                 table_name, columns, total_cost, forced)
+                VALUES (@source, @month, @execution_id, @manifest_uri, @file_count, @row_count, @bytes,
+                        CURRENT_TIMESTAMP(), @table_name, @columns, @total_cost, @forced)""",
+            [
+                bigquery.ScalarQueryParameter("source", "STRING", request.source),
+                bigquery.ScalarQueryParameter("month", "DATE", request.billing_month),
+                bigquery.ScalarQueryParameter("execution_id", "STRING", request.execution_id),
+                bigquery.ScalarQueryParameter("manifest_uri", "STRING", request.manifest_uri),
+                bigquery.ScalarQueryParameter("file_count", "INT64", len(request.files)),
+                bigquery.ScalarQueryParameter("row_count", "INT64", rows),
+                bigquery.ScalarQueryParameter("bytes", "INT64", request.total_bytes),
+                bigquery.ScalarQueryParameter("table_name", "STRING", table),
+                bigquery.ScalarQueryParameter("columns", "STRING", encode_columns(column_names)),
+                bigquery.ScalarQueryParameter("total_cost", "BIGNUMERIC", total_cost),
+                bigquery.ScalarQueryParameter("forced", "BOOL", request.force),
+            ],
+        )

@@ -1,0 +1,310 @@
+"""The embedded warehouse: native DuckDB loads of a `LoadRequest`, one transaction per month.
+
+The month is replaced with DELETE + INSERT ... SELECT FROM read_csv/read_parquet inside a single
+transaction, so readers see the old month or the new one, never an empty or doubled month; any error
+rolls the whole load back. No rows pass through Python.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from finops_assets.warehouse.identifiers import quote_duckdb as q
+from finops_assets.warehouse.identifiers import snake_case, sql_string
+from finops_assets.warehouse.load_request import (
+    ColumnType,
+    FileFormat,
+    LoadError,
+    LoadRequest,
+    LoadResult,
+)
+from finops_assets.warehouse.metadata import markdown_table
+from finops_assets.warehouse.tracking import TRACKING_TABLE, PreviousLoad, column_diff, decode_columns, encode_columns
+
+DUCKDB_TYPES = {
+    ColumnType.STRING: "VARCHAR",
+    ColumnType.DECIMAL: "DECIMAL(38,18)",
+    ColumnType.TIMESTAMP: "TIMESTAMP",
+}
+# Parquet physical types a column of each type may be read from (costs arrive as DOUBLE in Athena-layout CUR).
+_PARQUET_COMPATIBLE = {
+    ColumnType.STRING: None,  # anything can be read as text
+    ColumnType.DECIMAL: ("DOUBLE", "FLOAT", "DECIMAL", "BIGINT", "INTEGER", "HUGEINT", "SMALLINT", "TINYINT", "VARCHAR"),
+    ColumnType.TIMESTAMP: ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_MS", "TIMESTAMP_NS", "TIMESTAMP_S", "DATE", "VARCHAR"),
+}
+LOCK_WAIT_SECONDS = 600.0
+
+
+def connect(path: str, *, read_only: bool = False, lock_wait_seconds: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file, waiting while another process (a parallel backfill run) holds its lock."""
+    if not read_only:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + lock_wait_seconds
+    delay = 0.05
+    while True:
+        try:
+            con = duckdb.connect(path, read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+    con.execute("SET TimeZone='UTC'")
+    return con
+
+
+@dataclass(frozen=True)
+class DuckDBWarehouse:
+    path: str
+    schema: str
+
+    def table_ref(self, table: str) -> str:
+        return f"{q(self.schema)}.{q(table)}"
+
+    # -- the load ---------------------------------------------------------------------------------------
+
+    def load(self, request: LoadRequest, table: str) -> LoadResult:
+        started = time.monotonic()
+        con = connect(self.path)
+        try:
+            self._ensure_tracking(con)
+            previous = self._previous_load(con, request)
+            if previous and previous.same_month and previous.execution_id == request.execution_id and not request.force:
+                return self._skipped(con, request, table, previous, started)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                result = self._replace_month(con, request, table, previous, started)
+                con.execute("COMMIT")
+                return result
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        finally:
+            con.close()
+
+    def _replace_month(self, con, request: LoadRequest, table: str, previous: PreviousLoad | None, started: float) -> LoadResult:
+        target = self.table_ref(table)
+        self._create_or_evolve(con, request, table)
+        month_start, month_end = month_bounds(request.billing_month)
+        part = q(request.partition_column)
+        con.execute(f"DELETE FROM {target} WHERE {part} >= ? AND {part} < ?", [month_start, month_end])
+        select_sql = self._select_sql(con, request)
+        names = ", ".join(q(c.name) for c in request.columns)
+        try:
+            inserted = con.execute(f"INSERT INTO {target} ({names}) {select_sql}").fetchone()[0]
+        except duckdb.Error as exc:
+            raise LoadError(self._explain_failure(request, exc)) from exc
+
+        cost = f"sum({q(request.cost_column)})" if request.cost_column else "NULL"
+        in_month, total_cost = con.execute(
+            f"SELECT count(*), {cost} FROM {target} WHERE {part} >= ? AND {part} < ?", [month_start, month_end]
+        ).fetchone()
+        if in_month != inserted:
+            raise LoadError(self._rows_outside_month(con, request, select_sql, month_start, month_end))
+        if request.expected_row_count is not None and inserted != request.expected_row_count:
+            raise LoadError(
+                f"{request.manifest_uri}: loaded {inserted} rows but the manifest declares {request.expected_row_count}"
+            )
+
+        column_names = tuple(c.name for c in request.columns)
+        added, removed = column_diff(previous, column_names)
+        con.execute(
+            f"INSERT INTO {self.table_ref(TRACKING_TABLE)} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                request.source, request.billing_month, request.execution_id, request.manifest_uri,
+                len(request.files), inserted, request.total_bytes, datetime.now(timezone.utc).replace(tzinfo=None),
+                table, encode_columns(column_names), total_cost, request.force,
+            ],
+        )
+        return LoadResult(
+            source=request.source,
+            billing_month=request.billing_month,
+            execution_id=request.execution_id,
+            skipped=False,
+            row_count=inserted,
+            file_count=len(request.files),
+            bytes=request.total_bytes,
+            total_cost=format_decimal(total_cost),
+            columns_added=added,
+            columns_removed=removed,
+            previous_execution_id=previous.execution_id if previous and previous.same_month else None,
+            seconds=time.monotonic() - started,
+            preview_markdown=self._preview(con, request, table),
+        )
+
+    def _skipped(self, con, request: LoadRequest, table: str, previous: PreviousLoad, started: float) -> LoadResult:
+        row_count, total_cost = con.execute(
+            f"SELECT row_count, total_cost FROM {self.table_ref(TRACKING_TABLE)} "
+            "WHERE source = ? AND billing_month = ? ORDER BY loaded_at DESC LIMIT 1",
+            [request.source, request.billing_month],
+        ).fetchone()
+        return LoadResult(
+            source=request.source,
+            billing_month=request.billing_month,
+            execution_id=request.execution_id,
+            skipped=True,
+            row_count=row_count,
+            file_count=len(request.files),
+            bytes=request.total_bytes,
+            total_cost=format_decimal(total_cost),
+            previous_execution_id=previous.execution_id,
+            seconds=time.monotonic() - started,
+        )
+
+    # -- SQL pieces -------------------------------------------------------------------------------------
+
+    def _ensure_tracking(self, con) -> None:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {q(self.schema)}")
+        con.execute(
+            f"""CREATE TABLE IF NOT EXISTS {self.table_ref(TRACKING_TABLE)} (
+                source VARCHAR NOT NULL, billing_month DATE NOT NULL, execution_id VARCHAR NOT NULL,
+                manifest_uri VARCHAR, file_count INTEGER, row_count BIGINT, bytes BIGINT, loaded_at TIMESTAMP,
+                table_name VARCHAR, columns VARCHAR, total_cost DECIMAL(38,18), forced BOOLEAN)"""
+        )
+
+    def _previous_load(self, con, request: LoadRequest) -> PreviousLoad | None:
+        """The month's own latest load, else the latest load of the nearest earlier (or any) month."""
+        row = con.execute(
+            f"""SELECT execution_id, columns, billing_month = ? AS same_month
+                FROM {self.table_ref(TRACKING_TABLE)} WHERE source = ?
+                ORDER BY billing_month = ? DESC, billing_month < ? DESC, billing_month DESC, loaded_at DESC
+                LIMIT 1""",
+            [request.billing_month, request.source, request.billing_month, request.billing_month],
+        ).fetchone()
+        if row is None:
+            return None
+        return PreviousLoad(execution_id=row[0], columns=decode_columns(row[1]), same_month=bool(row[2]))
+
+    def _create_or_evolve(self, con, request: LoadRequest, table: str) -> None:
+        target = self.table_ref(table)
+        existing = dict(
+            con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+                [self.schema, table],
+            ).fetchall()
+        )
+        if not existing:
+            columns = ", ".join(f"{q(c.name)} {DUCKDB_TYPES[c.type]}" for c in request.columns)
+            con.execute(f"CREATE TABLE {target} ({columns})")
+            return
+        for column in request.columns:
+            wanted = DUCKDB_TYPES[column.type]
+            have = existing.get(column.name)
+            if have is None:
+                con.execute(f"ALTER TABLE {target} ADD COLUMN {q(column.name)} {wanted}")
+            elif have != wanted:
+                raise LoadError(
+                    f"{request.manifest_uri}: column {column.name!r} ({column.origin}) is {wanted} in this export "
+                    f"but {have} in {self.schema}.{table}; a retyped column needs a migration"
+                )
+
+    def _select_sql(self, con, request: LoadRequest) -> str:
+        paths = "[" + ", ".join(sql_string(f.uri) for f in request.files) + "]"
+        if request.file_format is FileFormat.CSV:
+            # Positional placeholder names keep untrusted headers out of the SQL; headers were checked upstream.
+            spec = ", ".join(f"'c{i}': '{DUCKDB_TYPES[c.type]}'" for i, c in enumerate(request.columns))
+            compression = sql_string(request.compression or "none")
+            projection = ", ".join(f"c{i}" for i in range(len(request.columns)))
+            return (
+                f"SELECT {projection} FROM read_csv({paths}, header = true, auto_detect = false, "
+                f"columns = {{{spec}}}, delim = ',', quote = '\"', escape = '\"', compression = {compression}, "
+                "strict_mode = true, null_padding = false, max_line_size = 10000000)"
+            )
+        return self._parquet_select(con, request, paths)
+
+    def _parquet_select(self, con, request: LoadRequest, paths: str) -> str:
+        file_columns: dict[str, dict[str, str]] = {}
+        for file in request.files:
+            try:
+                described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({sql_string(file.uri)})").fetchall()
+            except duckdb.Error as exc:
+                raise LoadError(f"{file.key}: not a readable Parquet file ({first_line(exc)})") from exc
+            file_columns[file.key] = {snake_case(name): (name, dtype) for name, dtype, *_ in described}
+        projection = []
+        for column in request.columns:
+            sources = {key: cols[column.name] for key, cols in file_columns.items() if column.name in cols}
+            if not sources:
+                projection.append(f"CAST(NULL AS {DUCKDB_TYPES[column.type]})")
+                continue
+            allowed = _PARQUET_COMPATIBLE[column.type]
+            for key, (_, dtype) in sources.items():
+                if allowed is not None and not dtype.upper().startswith(allowed):
+                    raise LoadError(
+                        f"{key}: column {column.name!r} is Parquet {dtype}, which cannot hold {column.type.value} "
+                        f"({column.origin})"
+                    )
+            file_name = next(iter(sources.values()))[0]
+            projection.append(parquet_cast(q(file_name), column.type, {d for _, d in sources.values()}))
+        return f"SELECT {', '.join(projection)} FROM read_parquet({paths}, union_by_name = true)"
+
+    def _explain_failure(self, request: LoadRequest, exc: duckdb.Error) -> str:
+        """Name the file that broke a multi-file read: re-read the files one at a time (error path only)."""
+        con = duckdb.connect()
+        try:
+            for file in request.files:
+                single = LoadRequest(**{**request.__dict__, "files": (file,)})
+                try:
+                    con.execute(f"SELECT count(*) FROM ({self._select_sql(con, single)})").fetchone()
+                except duckdb.Error as file_exc:
+                    return f"{file.key}: {first_line(file_exc)}"
+        finally:
+            con.close()
+        return f"{request.manifest_uri}: load failed: {first_line(exc)}"
+
+    def _rows_outside_month(self, con, request, select_sql, month_start, month_end) -> str:
+        part = request.columns.index(request.column(request.partition_column))
+        column = f"c{part}" if request.file_format is FileFormat.CSV else q(request.partition_column)
+        sample = con.execute(
+            f"SELECT count(*), min({column}), max({column}) FROM ({select_sql}) AS src "
+            f"WHERE {column} IS NULL OR {column} < ? OR {column} >= ?",
+            [month_start, month_end],
+        ).fetchone()
+        return (
+            f"{request.manifest_uri}: {sample[0]} rows have {request.partition_column} outside "
+            f"{request.billing_month:%Y-%m} (from {sample[1]} to {sample[2]}); the month was not replaced"
+        )
+
+    def _preview(self, con, request: LoadRequest, table: str) -> str:
+        if not request.preview_columns:
+            return ""
+        month_start, month_end = month_bounds(request.billing_month)
+        part = q(request.partition_column)
+        rows = con.execute(
+            f"SELECT {', '.join(q(c) for c in request.preview_columns)} FROM {self.table_ref(table)} "
+            f"WHERE {part} >= ? AND {part} < ? LIMIT 5",
+            [month_start, month_end],
+        ).fetchall()
+        return markdown_table(list(request.preview_columns), rows)
+
+
+def parquet_cast(column_sql: str, column_type: ColumnType, physical_types: set[str]) -> str:
+    target = DUCKDB_TYPES[column_type]
+    if column_type is ColumnType.DECIMAL and any(t.upper() in ("DOUBLE", "FLOAT") for t in physical_types):
+        # The shortest round-trip text of a double is the value the exporter meant (0.1, not 0.1000000000000000055).
+        return f"CAST(CAST({column_sql} AS VARCHAR) AS {target})"
+    return f"CAST({column_sql} AS {target})"
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    start = datetime(month.year, month.month, 1)
+    end = datetime(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return start, end
+
+
+def format_decimal(value: Decimal | None) -> str | None:
+    if value is None:
+        return None
+    return format(value.normalize() if value != 0 else Decimal(0), "f")
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

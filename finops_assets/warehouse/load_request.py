@@ -1,0 +1,92 @@
+"""What a raw asset hands to the warehouse IO manager: the description of one native load.
+
+Assets decide *what* to load (files, format, schema, month, execution id); IO managers decide *how*.
+Both warehouses read the same request, so a source is written once.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Mapping
+
+
+class ColumnType(str, enum.Enum):
+    """Warehouse-neutral column types; each IO manager maps them to native types."""
+
+    STRING = "STRING"
+    DECIMAL = "DECIMAL"  # exact money: BIGNUMERIC / DECIMAL(38,18)
+    TIMESTAMP = "TIMESTAMP"
+
+
+class FileFormat(str, enum.Enum):
+    CSV = "CSV"
+    PARQUET = "PARQUET"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # normalised warehouse column name
+    type: ColumnType
+    source_name: str  # the header / field name in the source files
+    origin: str = ""  # what the source called it and typed it as (e.g. `lineItem/UsageAmount BigDecimal`)
+
+
+@dataclass(frozen=True)
+class DataFile:
+    key: str  # path relative to the landing root
+    uri: str  # what the warehouse reads: an absolute local path or gs://bucket/object
+    size: int
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    source: str  # e.g. "aws_cur"; the `_load_tracking.source` value
+    billing_month: date
+    execution_id: str
+    manifest_uri: str
+    files: tuple[DataFile, ...]
+    file_format: FileFormat
+    columns: tuple[Column, ...]
+    partition_column: str  # a TIMESTAMP column whose month is the billing month
+    clustering_columns: tuple[str, ...] = ()
+    compression: str | None = None  # "gzip" or None; Parquet carries its own
+    cost_column: str | None = None  # summed exactly into the materialization metadata
+    preview_columns: tuple[str, ...] = ()
+    expected_row_count: int | None = None
+    force: bool = False
+    details: Mapping[str, str] = field(default_factory=dict)  # source-specific metadata (report name, account)
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(f.size for f in self.files)
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What a load did; becomes the materialization metadata."""
+
+    source: str
+    billing_month: date
+    execution_id: str
+    skipped: bool
+    row_count: int
+    file_count: int
+    bytes: int
+    total_cost: str | None  # exact decimal as text
+    columns_added: tuple[str, ...] = ()
+    columns_removed: tuple[str, ...] = ()
+    previous_execution_id: str | None = None
+    seconds: float = 0.0
+    preview_markdown: str = ""
+
+
+class LoadError(RuntimeError):
+    """A load that could not be done; the month's previous data is untouched. Names the file."""

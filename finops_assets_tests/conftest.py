@@ -1,0 +1,64 @@
+"""Shared fixtures: a landing folder, a warehouse file, and definitions bound to them."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from finops_assets.definitions import build_definitions
+from finops_assets.settings import Settings
+
+# google-auth must never probe the cloud metadata server from a test.
+os.environ.setdefault("GCE_METADATA_HOST", "127.0.0.1:9")
+os.environ.setdefault("GCE_METADATA_IP", "127.0.0.1:9")
+os.environ.setdefault("NO_GCE_CHECK", "True")
+
+MONTH = date(2025, 9, 1)
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    path = tmp_path / "landing"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path, landing: Path) -> Settings:
+    return Settings(landing_url=str(landing), duckdb_path=str(tmp_path / "warehouse.duckdb"), start_month=date(2024, 1, 1))
+
+
+@pytest.fixture
+def defs(settings: Settings) -> dg.Definitions:
+    return build_definitions(settings)
+
+
+def materialize_month(defs: dg.Definitions, month: date, *, force: bool = False, raise_on_error: bool = True):
+    asset = defs.resolve_assets_def("aws_cur_raw")  # resources of `defs` come bound to it
+    run_config = {"ops": {"aws_cur_raw": {"config": {"force": force}}}} if force else None
+    return dg.materialize(
+        [asset],
+        partition_key=month.isoformat(),
+        instance=dg.DagsterInstance.ephemeral(),
+        run_config=run_config,
+        raise_on_error=raise_on_error,
+    )
+
+
+def query(settings: Settings, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(settings.duckdb_path, read_only=True)
+    try:
+        con.execute("SET TimeZone='UTC'")
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def output_metadata(result: dg.ExecuteInProcessResult) -> dict:
+    (event,) = result.get_asset_materialization_events()
+    return {k: v.value for k, v in event.materialization.metadata.items()}
