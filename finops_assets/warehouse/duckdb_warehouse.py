@@ -7,6 +7,7 @@ rolls the whole load back. No rows pass through Python.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -254,10 +255,10 @@ class DuckDBWarehouse:
                 try:
                     con.execute(f"SELECT count(*) FROM ({self._select_sql(con, single)})").fetchone()
                 except duckdb.Error as file_exc:
-                    return f"{file.key}: {first_line(file_exc)}"
+                    return f"{file.key}: {describe_read_error(file_exc, request)}"
         finally:
             con.close()
-        return f"{request.manifest_uri}: load failed: {first_line(exc)}"
+        return f"{request.manifest_uri}: load failed: {describe_read_error(exc, request)}"
 
     def _rows_outside_month(self, con, request, select_sql, month_start, month_end) -> str:
         part = request.columns.index(request.column(request.partition_column))
@@ -303,6 +304,28 @@ def format_decimal(value: Decimal | None) -> str | None:
     if value is None:
         return None
     return format(value.normalize() if value != 0 else Decimal(0), "f")
+
+
+_PLACEHOLDER = re.compile(r'column "c(\d+)"')
+
+
+def describe_read_error(exc: duckdb.Error, request: LoadRequest) -> str:
+    """DuckDB's CSV error without its generic advice, with our positional placeholder (`c7`) replaced by the
+    column's real name and header, e.g. `CSV Error on Line: 4 / Expected Number of Columns: 13 Found: 11`."""
+    lines = []
+    for line in str(exc).strip().splitlines():
+        if not line.strip() or line.startswith(("Possible", "*")):
+            break
+        lines.append(line.strip()[:300])
+
+    def real_name(match: re.Match) -> str:
+        index = int(match[1])
+        if index < len(request.columns):
+            column = request.columns[index]
+            return f'column {column.name} ("{column.source_name}")'
+        return match[0]
+
+    return _PLACEHOLDER.sub(real_name, " / ".join(lines) or type(exc).__name__)
 
 
 def first_line(exc: BaseException) -> str:

@@ -228,8 +228,19 @@ def test_row_with_the_wrong_number_of_fields(landing, defs, settings, loaded):
     export = restate_with(landing)
     export.rows[5] = export.rows[5][:-2]
     export.write()
-    message = assert_fails_and_month_intact(defs, settings, loaded, "test-report-2.csv.gz")
-    assert "column" in message.lower()
+    assert_fails_and_month_intact(
+        defs, settings, loaded, "assembly-bad/test-report-2.csv.gz", "Expected Number of Columns: 13 Found: 11"
+    )
+
+
+def test_non_numeric_cost_names_the_file_line_and_column(landing, defs, settings, loaded):
+    export = restate_with(landing)
+    export.rows[4][COST] = "12,5 USD"
+    export.write()
+    assert_fails_and_month_intact(
+        defs, settings, loaded, "assembly-bad/test-report-1.csv.gz",
+        'column line_item_unblended_cost ("lineItem/UnblendedCost")', "12,5 USD",
+    )
 
 
 def test_unknown_column_type(landing, defs, settings, loaded):

@@ -1,0 +1,175 @@
+"""The BigQuery path of `aws_cur_raw`, through the real google-cloud-bigquery client, against a recording
+server on 127.0.0.1. Every request the loader sends is asserted: nothing here talks to Google."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import dagster as dg
+import pytest
+
+from finops_assets.definitions import build_definitions
+from finops_assets.settings import Settings
+from finops_assets_tests.bigquery_recorder import BigQueryRecorder
+from finops_assets_tests.conftest import MONTH, materialize_month, output_metadata
+from finops_assets_tests.cur_exports import BASE_COLUMNS, CurExport, sample_rows
+
+PROJECT = "finops-test"
+
+
+def answers(previous_execution_id: str | None = None, total: str = "42.000000000000000001"):
+    def responder(sql: str):
+        if "ORDER BY billing_month = @month" in sql:
+            rows = [[previous_execution_id, json.dumps(["identity_line_item_id"]), "true"]] if previous_execution_id else []
+            return [{"name": "execution_id", "type": "STRING"}, {"name": "columns", "type": "STRING"}, {"name": "same_month", "type": "BOOLEAN"}], rows
+        if sql.startswith("SELECT row_count, total_cost"):
+            return [{"name": "row_count", "type": "INTEGER"}, {"name": "total_cost", "type": "BIGNUMERIC"}], [[40, total]]
+        if sql.startswith("SELECT SUM("):
+            return [{"name": "f0_", "type": "BIGNUMERIC"}], [[total]]
+        return [{"name": "f0_", "type": "STRING"}], []
+
+    return responder
+
+
+@pytest.fixture
+def recorder():
+    server = BigQueryRecorder(responder=answers(), load_output_rows=40).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def prod_defs(tmp_path, landing, recorder, monkeypatch):
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", PROJECT)
+    settings = Settings(
+        env="prod", landing_url=str(landing), gcp_project=PROJECT, bq_location="EU",
+        bq_api_endpoint=recorder.endpoint, start_month=date(2024, 1, 1),
+    )
+    return build_definitions(settings)
+
+
+def test_csv_month_is_one_load_job_into_the_partition_decorator(landing, prod_defs, recorder):
+    export = CurExport(landing, MONTH, "assembly-1", rows=sample_rows(MONTH, 40), parts=2).write()
+    result = materialize_month(prod_defs, MONTH)
+
+    (load,) = recorder.job_configs("load")
+    assert load["destinationTable"] == {"projectId": PROJECT, "datasetId": "billing_raw", "tableId": "aws_cur_raw$202509"}
+    assert load["sourceUris"] == [str(export.data_path(1)), str(export.data_path(2))]
+    assert load["sourceFormat"] == "CSV"
+    assert load["skipLeadingRows"] == "1"  # the client sends int64 fields as strings
+    assert load["allowQuotedNewlines"] is True
+    assert load["writeDisposition"] == "WRITE_TRUNCATE"
+    assert load["createDisposition"] == "CREATE_NEVER"
+    assert load["schemaUpdateOptions"] == ["ALLOW_FIELD_ADDITION"]
+    assert load["timePartitioning"] == {"type": "MONTH", "field": "bill_billing_period_start_date"}
+    assert load["clustering"] == {"fields": ["line_item_usage_start_date"]}
+    fields = {f["name"]: f["type"] for f in load["schema"]["fields"]}
+    assert list(fields) == [
+        "identity_line_item_id", "identity_time_interval", "bill_billing_period_start_date", "bill_payer_account_id",
+        "line_item_line_item_type", "line_item_usage_start_date", "line_item_product_code", "line_item_usage_type",
+        "line_item_usage_amount", "line_item_unblended_cost", "line_item_line_item_description",
+        "product_from_region_code", "resource_tags_user_cost_center",
+    ]
+    assert fields["line_item_unblended_cost"] == "BIGNUMERIC"
+    assert fields["line_item_usage_start_date"] == "TIMESTAMP"
+    assert fields["identity_time_interval"] == "STRING"
+
+    meta = output_metadata(result)
+    assert meta["dagster/row_count"] == 40
+    assert meta["total_unblended_cost"] == "42.000000000000000001"
+    assert meta["table"] == f"{PROJECT}.billing_raw.aws_cur_raw"
+
+
+def test_raw_table_is_precreated_month_partitioned_and_clustered(landing, prod_defs, recorder):
+    CurExport(landing, MONTH, "assembly-1", rows=sample_rows(MONTH, 40)).write()
+    materialize_month(prod_defs, MONTH)
+
+    created = {t["tableReference"]["tableId"]: t for t in recorder.created_tables()}
+    raw = created["aws_cur_raw"]
+    assert raw["timePartitioning"] == {"type": "MONTH", "field": "bill_billing_period_start_date"}
+    assert raw["clustering"] == {"fields": ["line_item_usage_start_date"]}
+    assert {f["name"]: f["type"] for f in raw["schema"]["fields"]}["line_item_unblended_cost"] == "BIGNUMERIC"
+    tracking = created["_load_tracking"]
+    assert [f["name"] for f in tracking["schema"]["fields"]][:8] == [
+        "source", "billing_month", "execution_id", "manifest_uri", "file_count", "row_count", "bytes", "loaded_at",
+    ]
+    datasets = [r.body for r in recorder.requests if r.path.endswith(f"/projects/{PROJECT}/datasets")]
+    assert datasets[0]["location"] == "EU"
+
+
+def test_load_is_recorded_in_load_tracking_with_parameters(landing, prod_defs, recorder):
+    CurExport(landing, MONTH, "assembly-1", rows=sample_rows(MONTH, 40)).write()
+    materialize_month(prod_defs, MONTH)
+
+    (insert,) = [q for q in recorder.job_configs("query") if q["query"].lstrip().startswith("INSERT INTO")]
+    assert "`finops-test.billing_raw._load_tracking`" in insert["query"]
+    params = {p["name"]: p["parameterValue"]["value"] for p in insert["queryParameters"]}
+    assert params["source"] == "aws_cur"
+    assert params["month"] == "2025-09-01"
+    assert params["execution_id"] == "assembly-1"
+    assert params["row_count"] == "40"
+    assert params["file_count"] == "2"
+    assert params["total_cost"] == "42.000000000000000001"
+
+
+def test_already_loaded_assembly_sends_no_load_job(landing, prod_defs, recorder):
+    CurExport(landing, MONTH, "assembly-1", rows=sample_rows(MONTH, 40)).write()
+    recorder.responder = answers(previous_execution_id="assembly-1")
+    meta = output_metadata(materialize_month(prod_defs, MONTH))
+
+    assert recorder.job_configs("load") == []
+    assert meta["skipped"] is True
+    assert meta["dagster/row_count"] == 40
+
+
+def test_parquet_month_is_staged_then_cast_to_bignumeric_into_the_partition(landing, prod_defs, recorder):
+    CurExport(landing, MONTH, "pq-1", rows=sample_rows(MONTH, 40), parquet=True).write()
+    staged_schema = [
+        {"name": name, "type": "FLOAT" if kind.endswith("BigDecimal") else ("TIMESTAMP" if kind == "DateTime" else "STRING")}
+        for name, kind in [(f"{c}/{n}", t) for c, n, t in BASE_COLUMNS]
+    ]
+    from finops_assets.warehouse.identifiers import snake_case
+
+    for field in staged_schema:
+        field["name"] = snake_case(field["name"])
+    original_answer = recorder.answer
+
+    def answer(method, path, body):
+        status, payload = original_answer(method, path, body)
+        if method == "GET" and path.endswith("/tables/_staging_aws_cur_raw_202509"):
+            payload = {**payload, "schema": {"fields": staged_schema}}
+        return status, payload
+
+    recorder.answer = answer
+    materialize_month(prod_defs, MONTH)
+
+    (load,) = recorder.job_configs("load")
+    assert load["sourceFormat"] == "PARQUET"
+    assert load["destinationTable"]["tableId"] == "_staging_aws_cur_raw_202509"
+    (copy,) = [q for q in recorder.job_configs("query") if q.get("destinationTable")]
+    assert copy["destinationTable"]["tableId"] == "aws_cur_raw$202509"
+    assert copy["writeDisposition"] == "WRITE_TRUNCATE"
+    assert copy["schemaUpdateOptions"] == ["ALLOW_FIELD_ADDITION"]
+    assert "CAST(CAST(`line_item_unblended_cost` AS STRING) AS BIGNUMERIC)" in copy["query"]
+    assert any(r.method == "DELETE" and r.path.endswith("/_staging_aws_cur_raw_202509") for r in recorder.requests)
+
+
+def test_failed_load_job_names_the_manifest_and_sends_no_tracking_row(landing, prod_defs, recorder):
+    CurExport(landing, MONTH, "assembly-1", rows=sample_rows(MONTH, 40)).write()
+    original_insert = recorder._insert_job
+
+    def failing_insert(project, body):
+        job = original_insert(project, body)
+        if "load" in body["configuration"]:
+            job["status"] = {"state": "DONE", "errorResult": {"reason": "invalid", "message": "Error while reading data, error message: CSV table encountered too many errors"}, "errors": [{"reason": "invalid", "message": "Row 5 has 11 columns, expected 13"}]}
+        return job
+
+    recorder._insert_job = failing_insert
+    result = materialize_month(prod_defs, MONTH, raise_on_error=False)
+
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    message = str(failure.event_specific_data.error)
+    assert "test-report-Manifest.json" in message and "2025-09" in message and "previous data is unchanged" in message
+    assert not [q for q in recorder.job_configs("query") if q["query"].lstrip().startswith("INSERT INTO")]
