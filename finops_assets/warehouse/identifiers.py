@@ -12,8 +12,6 @@ from typing import Iterable
 
 _CAMEL_BOUNDARY = re.compile(r"([A-Z])")
 _NON_IDENTIFIER = re.compile(r"[^a-z0-9]+")
-# BigQuery rejects column names with these prefixes; DuckDB keeps the same shape.
-_RESERVED_PREFIXES = ("_table_", "_file_", "_partition", "_row_timestamp", "__root__", "_colidentifier")
 MAX_IDENTIFIER_LENGTH = 300
 
 
@@ -22,10 +20,11 @@ def snake_case(name: str) -> str:
     `resource_tags_user_cost_center`; `savingsPlan/SavingsPlanARN` -> `savings_plan_savings_plan_a_r_n`
     (each capital starts a word, as AWS's Athena/Parquet CUR column names do)."""
     spaced = _CAMEL_BOUNDARY.sub(r"_\1", name).lower()
+    # Stripping leading underscores also keeps names clear of BigQuery's reserved prefixes (_PARTITION...).
     cleaned = _NON_IDENTIFIER.sub("_", spaced).strip("_")
     if not cleaned:
         cleaned = "column"
-    if cleaned[0].isdigit() or cleaned.startswith(_RESERVED_PREFIXES):
+    if cleaned[0].isdigit():
         cleaned = f"c_{cleaned}"
     return cleaned[:MAX_IDENTIFIER_LENGTH]
 

@@ -1,0 +1,36 @@
+"""The code location loads in both environments with the same asset keys and resource keys."""
+
+from datetime import date
+
+import dagster as dg
+
+from finops_assets.definitions import build_definitions
+from finops_assets.settings import Settings
+from finops_assets.warehouse.io_managers import BigQueryWarehouseIOManager, DuckDBWarehouseIOManager
+
+
+def test_local_definitions(tmp_path):
+    defs = build_definitions(Settings(landing_url=str(tmp_path), duckdb_path=str(tmp_path / "w.duckdb"), start_month=date(2023, 1, 1)))
+    asset = defs.resolve_assets_def("aws_cur_raw")
+    partitions = asset.partitions_def
+    assert isinstance(partitions, dg.MonthlyPartitionsDefinition)
+    keys = partitions.get_partition_keys()
+    assert keys[0] == "2023-01-01"
+    assert keys[-1] == date.today().replace(day=1).isoformat()  # end_offset=1: the open month is a partition
+    assert asset.metadata_by_key[dg.AssetKey("aws_cur_raw")]["partition_expr"] == "bill_billing_period_start_date"
+    assert isinstance(defs.resources["warehouse_io_manager"], DuckDBWarehouseIOManager)
+    defs.validate_loadable(defs)
+
+
+def test_prod_definitions_swap_only_resources(tmp_path):
+    local = build_definitions(Settings(landing_url=str(tmp_path)))
+    prod = build_definitions(Settings(env="prod", gcp_project="p", landing_url="gs://bucket/exports"))
+    assert set(prod.resources) >= set(local.resources)
+    assert isinstance(prod.resources["warehouse_io_manager"], BigQueryWarehouseIOManager)
+    assert [k.to_user_string() for k in prod.resolve_all_asset_keys()] == [k.to_user_string() for k in local.resolve_all_asset_keys()]
+
+
+def test_module_level_defs_load():
+    from finops_assets.definitions import defs
+
+    assert dg.AssetKey("aws_cur_raw") in defs.resolve_all_asset_keys()
