@@ -10,7 +10,7 @@ DEMO_MONTHS ?= 6
 DEMO_ROWS ?= 20000
 DEMO_SEED ?= 7
 
-.PHONY: install demo demo-data materialize summary test dev validate clean bench
+.PHONY: install demo demo-data restate materialize summary test dev validate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,13 +27,23 @@ install: $(VENV)/.installed
 demo-data: install
 	$(BIN)/python -m finops_assets.demo generate --months $(DEMO_MONTHS) --rows-per-month $(DEMO_ROWS) --seed $(DEMO_SEED)
 
+restate: install
+	$(BIN)/python -m finops_assets.demo restate --months 1 --rows-per-month $(DEMO_ROWS) --seed $(DEMO_SEED)
+
 materialize: install
 	$(BIN)/python -m finops_assets.demo materialize
 
 summary: install
 	$(BIN)/python -m finops_assets.demo summary
 
-demo: demo-data materialize summary
+# Load every month, restate the newest one (a new assembly), load again: the unchanged months are
+# no-ops, the restated month is replaced.
+demo: install
+	@$(MAKE) --no-print-directory demo-data
+	@$(MAKE) --no-print-directory materialize
+	@$(MAKE) --no-print-directory restate
+	@$(MAKE) --no-print-directory materialize
+	@$(MAKE) --no-print-directory summary
 
 validate: install
 	$(BIN)/dagster definitions validate -m finops_assets.definitions

@@ -1,6 +1,7 @@
 """`python -m finops_assets.demo {generate,materialize,summary}`: the `make demo` steps.
 
 - generate: write demo exports into the landing folder (FINOPS_LANDING_URL, default ./data/landing);
+- restate: write a newer assembly for the newest month(s), as AWS does several times a day;
 - materialize: run `aws_cur_raw` through Dagster for every month that has a manifest, one run per month,
   recorded in the Dagster instance (DAGSTER_HOME) so `make dev` shows them;
 - summary: print one line per loaded month from the warehouse.
@@ -29,10 +30,27 @@ def generate(args: argparse.Namespace) -> int:
         print(f"error: the demo starts at {months[0]:%Y-%m}, before FINOPS_START_MONTH {settings.start_month:%Y-%m}", file=sys.stderr)
         return 2
     written = generate_aws_cur(
-        Path(settings.landing_url), months, args.rows_per_month, args.seed, prefix=settings.aws_cur_prefix
+        Path(settings.landing_url), months, args.rows_per_month, args.seed, prefix=settings.aws_cur_prefix,
+        restated_months=0,
     )
     rows = sum(a.row_count for a in written)
     print(f"wrote {len(written)} CUR assemblies ({rows:,} rows) for {months[0]:%Y-%m}..{months[-1]:%Y-%m} into {settings.landing_url}")
+    return 0
+
+
+def restate(args: argparse.Namespace) -> int:
+    from finops_assets.defs.aws_cur.discovery import discover_manifests
+    from finops_assets.demo.aws_cur import restate_aws_cur
+    from finops_assets.landing import landing_from_url
+
+    settings = load_settings()
+    months = sorted({r.billing_month for r in discover_manifests(landing_from_url(settings.landing_url), settings.aws_cur_prefix)})
+    if not months:
+        print("nothing to restate: run `make demo-data` first", file=sys.stderr)
+        return 1
+    written = restate_aws_cur(Path(settings.landing_url), months[-args.months :], args.rows_per_month, args.seed, prefix=settings.aws_cur_prefix)
+    for assembly in written:
+        print(f"restated {assembly.billing_month:%Y-%m}: new assembly {assembly.assembly_id} ({assembly.row_count:,} rows)")
     return 0
 
 
@@ -57,7 +75,11 @@ def materialize(args: argparse.Namespace) -> int:
                 partition_key=month.isoformat(), instance=instance, asset_selection=[dg.AssetKey("aws_cur_raw")],
                 raise_on_error=False,
             )
-            status = "ok" if result.success else "FAILED"
+            if result.success:
+                (event,) = result.get_asset_materialization_events()
+                status = event.materialization.metadata["status"].value
+            else:
+                status = "FAILED"
             print(f"aws_cur_raw {month:%Y-%m}: {status} (run {result.run_id})")
             if not result.success:
                 failed.append(month)
@@ -107,6 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--seed", type=int, default=7)
     gen.add_argument("--end-month", type=_month, default=date.today().replace(day=1), help="YYYY-MM (default: this month)")
     gen.set_defaults(func=generate)
+    res = commands.add_parser("restate", help="write a newer assembly for the newest month(s)")
+    res.add_argument("--months", type=int, default=1)
+    res.add_argument("--rows-per-month", type=int, default=20000)
+    res.add_argument("--seed", type=int, default=7)
+    res.set_defaults(func=restate)
     commands.add_parser("materialize", help="load every month that has data through Dagster").set_defaults(func=materialize)
     commands.add_parser("summary", help="print the loaded months").set_defaults(func=summary)
     args = parser.parse_args(argv)

@@ -1,0 +1,39 @@
+"""`make demo`'s steps through the CLI, on a small landing area: generate, load, restate, load, summary."""
+
+from __future__ import annotations
+
+import pytest
+
+from finops_assets.demo.__main__ import main
+
+
+@pytest.fixture
+def demo_env(tmp_path, monkeypatch):
+    monkeypatch.setenv("FINOPS_LANDING_URL", str(tmp_path / "landing"))
+    monkeypatch.setenv("FINOPS_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("FINOPS_START_MONTH", "2025-01")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    (tmp_path / "dagster_home").mkdir()
+    (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    return tmp_path
+
+
+def test_demo_loads_every_month_then_replaces_the_restated_one(demo_env, capsys):
+    assert main(["generate", "--months", "2", "--rows-per-month", "300", "--seed", "3", "--end-month", "2025-10"]) == 0
+    assert main(["materialize"]) == 0
+    assert main(["restate", "--rows-per-month", "300", "--seed", "3"]) == 0
+    assert main(["materialize"]) == 0
+    assert main(["summary"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("first load of the month") == 2
+    assert "aws_cur_raw 2025-09: execution" in out and "is already loaded" in out
+    assert "aws_cur_raw 2025-10: replaced execution" in out
+    summary = out[out.index("\nmonth ") + 1 :].splitlines()
+    assert summary[1].split()[:2] == ["2025-09", "300"]
+    assert summary[2].split()[:2] == ["2025-10", "331"] and summary[2].split()[-1] == "2"
+    assert summary[3].split()[:2] == ["total", "631"]
+
+
+def test_materialize_without_data_says_what_to_do(demo_env, capsys):
+    assert main(["materialize"]) == 1
+    assert "run `make demo-data` first" in capsys.readouterr().err
