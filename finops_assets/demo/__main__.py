@@ -87,7 +87,8 @@ def materialize(args: argparse.Namespace) -> int:
 
 
 def summary(args: argparse.Namespace) -> int:
-    from finops_assets.warehouse.duckdb_warehouse import connect, format_decimal
+    from finops_assets.warehouse.duckdb_warehouse import connect
+    from finops_assets.warehouse.tracking import format_decimal
 
     settings = load_settings()
     if not Path(settings.duckdb_path).exists():

@@ -15,12 +15,21 @@ from datetime import datetime, timedelta, timezone
 
 from google.cloud import bigquery
 
-from finops_assets.warehouse.duckdb_warehouse import format_decimal, month_bounds
+from finops_assets.warehouse.duckdb_warehouse import month_bounds
 from finops_assets.warehouse.identifiers import quote_bigquery as q
 from finops_assets.warehouse.identifiers import snake_case
 from finops_assets.warehouse.load_request import ColumnType, FileFormat, LoadError, LoadRequest, LoadResult
 from finops_assets.warehouse.metadata import markdown_table
-from finops_assets.warehouse.tracking import TRACKING_TABLE, PreviousLoad, column_diff, decode_columns, encode_columns
+from finops_assets.warehouse.tracking import (
+    TRACKING_TABLE,
+    PreviousLoad,
+    already_loaded,
+    column_diff,
+    decode_columns,
+    encode_columns,
+    format_decimal,
+    skipped_result,
+)
 
 BIGQUERY_TYPES = {
     ColumnType.STRING: "STRING",
@@ -71,14 +80,9 @@ class BigQueryWarehouse:
         started = time.monotonic()
         self._ensure_dataset_and_tracking()
         previous = self._previous_load(request)
-        if previous and previous.same_month and previous.execution_id == request.execution_id and not request.force:
+        if already_loaded(previous, request):
             row_count, total_cost = self._tracked_totals(request)
-            return LoadResult(
-                source=request.source, billing_month=request.billing_month, execution_id=request.execution_id,
-                skipped=True, row_count=row_count, file_count=len(request.files), bytes=request.total_bytes,
-                total_cost=format_decimal(total_cost), previous_execution_id=previous.execution_id,
-                seconds=time.monotonic() - started,
-            )
+            return skipped_result(request, row_count, format_decimal(total_cost), started)
         self._ensure_table(request, table)
         destination = f"{self.table_id(table)}${partition_decorator(request)}"
         if request.file_format is FileFormat.CSV:

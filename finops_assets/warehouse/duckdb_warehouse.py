@@ -11,7 +11,6 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -26,7 +25,16 @@ from finops_assets.warehouse.load_request import (
     LoadResult,
 )
 from finops_assets.warehouse.metadata import markdown_table
-from finops_assets.warehouse.tracking import TRACKING_TABLE, PreviousLoad, column_diff, decode_columns, encode_columns
+from finops_assets.warehouse.tracking import (
+    TRACKING_TABLE,
+    PreviousLoad,
+    already_loaded,
+    column_diff,
+    decode_columns,
+    encode_columns,
+    format_decimal,
+    skipped_result,
+)
 
 DUCKDB_TYPES = {
     ColumnType.STRING: "VARCHAR",
@@ -77,8 +85,13 @@ class DuckDBWarehouse:
         try:
             self._ensure_tracking(con)
             previous = self._previous_load(con, request)
-            if previous and previous.same_month and previous.execution_id == request.execution_id and not request.force:
-                return self._skipped(con, request, table, previous, started)
+            if already_loaded(previous, request):
+                row_count, total_cost = con.execute(
+                    f"SELECT row_count, total_cost FROM {self.table_ref(TRACKING_TABLE)} "
+                    "WHERE source = ? AND billing_month = ? ORDER BY loaded_at DESC LIMIT 1",
+                    [request.source, request.billing_month],
+                ).fetchone()
+                return skipped_result(request, row_count, format_decimal(total_cost), started)
             con.execute("BEGIN TRANSACTION")
             try:
                 result = self._replace_month(con, request, table, previous, started)
@@ -138,25 +151,6 @@ class DuckDBWarehouse:
             previous_execution_id=previous.execution_id if previous and previous.same_month else None,
             seconds=time.monotonic() - started,
             preview_markdown=self._preview(con, request, table),
-        )
-
-    def _skipped(self, con, request: LoadRequest, table: str, previous: PreviousLoad, started: float) -> LoadResult:
-        row_count, total_cost = con.execute(
-            f"SELECT row_count, total_cost FROM {self.table_ref(TRACKING_TABLE)} "
-            "WHERE source = ? AND billing_month = ? ORDER BY loaded_at DESC LIMIT 1",
-            [request.source, request.billing_month],
-        ).fetchone()
-        return LoadResult(
-            source=request.source,
-            billing_month=request.billing_month,
-            execution_id=request.execution_id,
-            skipped=True,
-            row_count=row_count,
-            file_count=len(request.files),
-            bytes=request.total_bytes,
-            total_cost=format_decimal(total_cost),
-            previous_execution_id=previous.execution_id,
-            seconds=time.monotonic() - started,
         )
 
     # -- SQL pieces -------------------------------------------------------------------------------------
@@ -298,12 +292,6 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
     start = datetime(month.year, month.month, 1)
     end = datetime(month.year + (month.month == 12), month.month % 12 + 1, 1)
     return start, end
-
-
-def format_decimal(value: Decimal | None) -> str | None:
-    if value is None:
-        return None
-    return format(value.normalize() if value != 0 else Decimal(0), "f")
 
 
 _PLACEHOLDER = re.compile(r'column "c(\d+)"')
