@@ -28,6 +28,22 @@ def no_rows(sql: str) -> tuple[list[dict], list[list]]:
     return [{"name": "f0_", "type": "STRING"}], []
 
 
+def loader_answers(previous_execution_id: str | None = None, total: str = "42.000000000000000001"):
+    """Answers for the loader's own queries: the previous load, tracked totals, the month's cost sum."""
+
+    def responder(sql: str):
+        if "ORDER BY billing_month = @month" in sql:
+            rows = [[previous_execution_id, json.dumps(["identity_line_item_id"]), "true"]] if previous_execution_id else []
+            return [{"name": "execution_id", "type": "STRING"}, {"name": "columns", "type": "STRING"}, {"name": "same_month", "type": "BOOLEAN"}], rows
+        if sql.startswith("SELECT row_count, total_cost"):
+            return [{"name": "row_count", "type": "INTEGER"}, {"name": "total_cost", "type": "BIGNUMERIC"}], [[40, total]]
+        if sql.startswith("SELECT SUM("):
+            return [{"name": "f0_", "type": "BIGNUMERIC"}], [[total]]
+        return [{"name": "f0_", "type": "STRING"}], []
+
+    return responder
+
+
 @dataclass
 class BigQueryRecorder:
     responder: QueryResponder = no_rows

@@ -3,7 +3,6 @@ server on 127.0.0.1. Every request the loader sends is asserted: nothing here ta
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import dagster as dg
@@ -11,25 +10,11 @@ import pytest
 
 from finops_assets.definitions import build_definitions
 from finops_assets.settings import Settings
-from finops_assets_tests.bigquery_recorder import BigQueryRecorder
+from finops_assets_tests.bigquery_recorder import BigQueryRecorder, loader_answers as answers
 from finops_assets_tests.conftest import MONTH, materialize_month, output_metadata
 from finops_assets_tests.cur_exports import BASE_COLUMNS, CurExport, sample_rows
 
 PROJECT = "finops-test"
-
-
-def answers(previous_execution_id: str | None = None, total: str = "42.000000000000000001"):
-    def responder(sql: str):
-        if "ORDER BY billing_month = @month" in sql:
-            rows = [[previous_execution_id, json.dumps(["identity_line_item_id"]), "true"]] if previous_execution_id else []
-            return [{"name": "execution_id", "type": "STRING"}, {"name": "columns", "type": "STRING"}, {"name": "same_month", "type": "BOOLEAN"}], rows
-        if sql.startswith("SELECT row_count, total_cost"):
-            return [{"name": "row_count", "type": "INTEGER"}, {"name": "total_cost", "type": "BIGNUMERIC"}], [[40, total]]
-        if sql.startswith("SELECT SUM("):
-            return [{"name": "f0_", "type": "BIGNUMERIC"}], [[total]]
-        return [{"name": "f0_", "type": "STRING"}], []
-
-    return responder
 
 
 @pytest.fixture
