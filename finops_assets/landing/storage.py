@@ -11,7 +11,7 @@ import fnmatch
 import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Iterator, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Iterator, Protocol
 
 if TYPE_CHECKING:
     from google.cloud import storage
@@ -56,6 +56,10 @@ class Landing(Protocol):
         ...
 
     def stat(self, key: str) -> LandingObject: ...
+
+    def open(self, key: str) -> BinaryIO:
+        """A seekable binary file object (Parquet footers are read without downloading whole files)."""
+        ...
 
     def native_uri(self, key: str) -> str:
         """What a warehouse load reads: an absolute path locally, `gs://bucket/object` on GCS."""
@@ -105,6 +109,9 @@ class LocalLanding:
         st = path.stat()  # FileNotFoundError names the path
         return LandingObject(key=confine_key(key), size=st.st_size, updated=st.st_mtime)
 
+    def open(self, key: str) -> BinaryIO:
+        return self._path(key).open("rb")
+
     def native_uri(self, key: str) -> str:
         return str(self._path(key))
 
@@ -153,6 +160,9 @@ class GcsLanding:
             raise FileNotFoundError(f"gs://{self.bucket_name}/{self._blob_name(key)}")
         updated = blob.updated.timestamp() if blob.updated else 0.0
         return LandingObject(key=confine_key(key), size=int(blob.size or 0), updated=updated)
+
+    def open(self, key: str) -> BinaryIO:
+        return self._bucket.blob(self._blob_name(key)).open("rb")
 
     def native_uri(self, key: str) -> str:
         return f"gs://{self.bucket_name}/{self._blob_name(key)}"

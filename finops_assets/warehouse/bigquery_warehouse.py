@@ -2,9 +2,9 @@
 
 CSV exports load with the manifest schema directly into the month's partition (`table$YYYYMM`,
 WRITE_TRUNCATE), which BigQuery swaps atomically when the job succeeds; a failed job leaves the previous
-month as it was. Parquet exports (costs stored as DOUBLE) first load into a one-day staging table and are
-cast to exact BIGNUMERIC by a query job that writes the partition the same way. No bytes pass through
-Python.
+month as it was. Parquet exports (costs stored as DOUBLE) and exports that declare their row count first
+load into a one-day staging table, are checked, and are then written to the partition the same way by one
+query job (casting doubles to exact BIGNUMERIC). No bytes pass through Python.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ BIGQUERY_TYPES = {
     ColumnType.STRING: "STRING",
     ColumnType.DECIMAL: "BIGNUMERIC",
     ColumnType.TIMESTAMP: "TIMESTAMP",
+    ColumnType.JSON: "JSON",
 }
 TRACKING_SCHEMA = [
     bigquery.SchemaField("source", "STRING", mode="REQUIRED"),
@@ -85,17 +86,15 @@ class BigQueryWarehouse:
             return skipped_result(request, row_count, format_decimal(total_cost), started)
         self._ensure_table(request, table)
         destination = f"{self.table_id(table)}${partition_decorator(request)}"
-        if request.file_format is FileFormat.CSV:
+        if request.file_format is FileFormat.CSV and request.expected_row_count is None:
             job = self.client.load_table_from_uri(
                 [f.uri for f in request.files], destination, job_config=self.csv_load_config(request)
             )
             self._wait(job, request)
             rows = int(job.output_rows or 0)
         else:
-            rows = self._load_parquet(request, table, destination)
+            rows = self._load_via_staging(request, table, destination)
 
-        if request.expected_row_count is not None and rows != request.expected_row_count:
-            raise LoadError(f"{request.manifest_uri}: loaded {rows} rows but the manifest declares {request.expected_row_count}")
         total_cost, preview = self._month_totals(request, table)
         column_names = tuple(c.name for c in request.columns)
         added, removed = column_diff(previous, column_names)
@@ -122,6 +121,7 @@ class BigQueryWarehouse:
             field_delimiter=",",
             quote_character='"',
             encoding="UTF-8",
+            null_markers=list(request.null_markers),
             write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
             create_disposition=bigquery.CreateDisposition.CREATE_NEVER,
             schema_update_options=[bigquery.SchemaUpdateOption.ALLOW_FIELD_ADDITION],
@@ -129,21 +129,37 @@ class BigQueryWarehouse:
             clustering_fields=list(request.clustering_columns) or None,
         )
 
-    def _load_parquet(self, request: LoadRequest, table: str, destination: str) -> int:
+    def _load_via_staging(self, request: LoadRequest, table: str, destination: str) -> int:
+        """Load into a one-day staging table, check it, then write the partition with one query job.
+
+        Used where the files cannot go straight into the partition: Parquet (costs stored as DOUBLE must be
+        cast to BIGNUMERIC) and exports that declare a row count, which must be verified before the month is
+        replaced.
+        """
         staging = f"_staging_{table}_{partition_decorator(request)}"
         staging_table = bigquery.Table(self.table_id(staging))
         staging_table.expires = datetime.now(timezone.utc) + timedelta(days=1)
         self.client.create_table(staging_table, exists_ok=True)
-        load = self.client.load_table_from_uri(
-            [f.uri for f in request.files],
-            self.table_id(staging),
-            job_config=bigquery.LoadJobConfig(
+        if request.file_format is FileFormat.PARQUET:
+            config = bigquery.LoadJobConfig(
                 source_format=bigquery.SourceFormat.PARQUET,
                 write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
                 schema_update_options=[bigquery.SchemaUpdateOption.ALLOW_FIELD_ADDITION],
-            ),
-        )
+            )
+        else:
+            config = self.csv_load_config(request)
+            config.time_partitioning = None
+            config.clustering_fields = None
+            config.create_disposition = bigquery.CreateDisposition.CREATE_IF_NEEDED
+        load = self.client.load_table_from_uri([f.uri for f in request.files], self.table_id(staging), job_config=config)
         self._wait(load, request)
+        rows = int(load.output_rows or 0)
+        if request.expected_row_count is not None and rows != request.expected_row_count:
+            self.client.delete_table(self.table_id(staging), not_found_ok=True)
+            raise LoadError(
+                f"{request.manifest_uri}: the files hold {rows} rows but the manifest declares "
+                f"{request.expected_row_count}; the month's previous data is unchanged"
+            )
         loaded = {snake_case(f.name): f for f in self.client.get_table(self.table_id(staging)).schema}
         projection = []
         for column in request.columns:
@@ -152,7 +168,10 @@ class BigQueryWarehouse:
             if field is None:
                 projection.append(f"CAST(NULL AS {target}) AS {q(column.name)}")
             elif column.type is ColumnType.DECIMAL and field.field_type in ("FLOAT", "FLOAT64"):
+                # The shortest decimal text of a double is the value the exporter meant.
                 projection.append(f"CAST(CAST({q(field.name)} AS STRING) AS {target}) AS {q(column.name)}")
+            elif column.type is ColumnType.JSON and field.field_type != "JSON":
+                projection.append(f"PARSE_JSON({q(field.name)}) AS {q(column.name)}")
             else:
                 projection.append(f"CAST({q(field.name)} AS {target}) AS {q(column.name)}")
         query = self.client.query(
@@ -167,7 +186,7 @@ class BigQueryWarehouse:
         )
         self._wait(query, request)
         self.client.delete_table(self.table_id(staging), not_found_ok=True)
-        return int(load.output_rows or 0)
+        return rows
 
     # -- bookkeeping ------------------------------------------------------------------------------------
 

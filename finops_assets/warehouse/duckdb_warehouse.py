@@ -40,12 +40,14 @@ DUCKDB_TYPES = {
     ColumnType.STRING: "VARCHAR",
     ColumnType.DECIMAL: "DECIMAL(38,18)",
     ColumnType.TIMESTAMP: "TIMESTAMP",
+    ColumnType.JSON: "JSON",
 }
 # Parquet physical types a column of each type may be read from (costs arrive as DOUBLE in Athena-layout CUR).
 _PARQUET_COMPATIBLE = {
     ColumnType.STRING: None,  # anything can be read as text
     ColumnType.DECIMAL: ("DOUBLE", "FLOAT", "DECIMAL", "BIGINT", "INTEGER", "HUGEINT", "SMALLINT", "TINYINT", "VARCHAR"),
     ColumnType.TIMESTAMP: ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_MS", "TIMESTAMP_NS", "TIMESTAMP_S", "DATE", "VARCHAR"),
+    ColumnType.JSON: ("VARCHAR", "JSON", "MAP", "STRUCT"),
 }
 LOCK_WAIT_SECONDS = 600.0
 
@@ -207,10 +209,11 @@ class DuckDBWarehouse:
             # Positional placeholder names keep untrusted headers out of the SQL; headers were checked upstream.
             spec = ", ".join(f"'c{i}': '{DUCKDB_TYPES[c.type]}'" for i, c in enumerate(request.columns))
             compression = sql_string(request.compression or "none")
+            nulls = "[" + ", ".join(sql_string(m) for m in request.null_markers) + "]"
             projection = ", ".join(f"c{i}" for i in range(len(request.columns)))
             return (
                 f"SELECT {projection} FROM read_csv({paths}, header = true, auto_detect = false, "
-                f"columns = {{{spec}}}, delim = ',', quote = '\"', escape = '\"', compression = {compression}, "
+                f"columns = {{{spec}}}, delim = ',', quote = '\"', escape = '\"', compression = {compression}, nullstr = {nulls}, "
                 "strict_mode = true, null_padding = false, max_line_size = 10000000)"
             )
         return self._parquet_select(con, request, paths)

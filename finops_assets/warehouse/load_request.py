@@ -18,6 +18,7 @@ class ColumnType(str, enum.Enum):
     STRING = "STRING"
     DECIMAL = "DECIMAL"  # exact money: BIGNUMERIC / DECIMAL(38,18)
     TIMESTAMP = "TIMESTAMP"
+    JSON = "JSON"  # tag objects (FOCUS `Tags`), kept as JSON
 
 
 class FileFormat(str, enum.Enum):
@@ -52,6 +53,7 @@ class LoadRequest:
     partition_column: str  # a TIMESTAMP column whose month is the billing month
     clustering_columns: tuple[str, ...] = ()
     compression: str | None = None  # "gzip" or None; Parquet carries its own
+    null_markers: tuple[str, ...] = ("",)  # CSV cells that mean NULL (FOCUS samples write a literal NULL)
     cost_column: str | None = None  # summed exactly into the materialization metadata
     preview_columns: tuple[str, ...] = ()
     expected_row_count: int | None = None

@@ -15,8 +15,9 @@ from typing import Iterable
 
 from finops_assets.defs.aws_cur import schema
 from finops_assets.defs.aws_cur.manifest import CurManifest, ManifestError, parse_cur_manifest
-from finops_assets.landing import Landing, LandingObject, LandingPathError, confine_key
+from finops_assets.landing import Landing, LandingObject, LandingPathError
 from finops_assets.landing.csv_header import check_csv_header
+from finops_assets.landing.keys import ReferencedKeyError, key_next_to_manifest
 from finops_assets.warehouse.load_request import DataFile, FileFormat, LoadRequest
 
 SOURCE = "aws_cur"
@@ -73,18 +74,11 @@ def read_current_manifest(landing: Landing, prefix: str, month: date) -> CurMani
 
 
 def report_key_to_landing_key(manifest_key: str, report_key: str) -> str:
-    """Map a reportKey (an S3 key, with whatever S3 prefix the report was set up with) to the file next to
-    the manifest: the part after `<report>/<period>/` is taken relative to the manifest's folder."""
+    """Map a reportKey (an S3 key) to the file next to the month-level manifest."""
     try:
-        key = confine_key(report_key)
-    except LandingPathError as exc:
-        raise ManifestError(manifest_key, f"reportKey {report_key!r} rejected: {exc}") from exc
-    manifest_folder = manifest_key.rsplit("/", 1)[0]
-    report_and_period = "/".join(manifest_folder.split("/")[-2:]) + "/"
-    at = key.find(report_and_period)
-    if at == -1 or (at > 0 and key[at - 1] != "/"):
-        raise ManifestError(manifest_key, f"reportKey {report_key!r} is not under {report_and_period!r}")
-    return f"{manifest_folder}/{key[at + len(report_and_period):]}"
+        return key_next_to_manifest(manifest_key, report_key)
+    except ReferencedKeyError as exc:
+        raise ManifestError(manifest_key, f"reportKey {exc}") from exc
 
 
 def build_load_request(landing: Landing, manifest: CurManifest, *, force: bool = False) -> LoadRequest:
