@@ -38,11 +38,13 @@ def defs(settings: Settings) -> dg.Definitions:
     return build_definitions(settings)
 
 
-def materialize_month(defs: dg.Definitions, month: date, *, force: bool = False, raise_on_error: bool = True):
-    asset = defs.resolve_assets_def("aws_cur_raw")  # resources of `defs` come bound to it
-    run_config = {"ops": {"aws_cur_raw": {"config": {"force": force}}}} if force else None
+def materialize_month(
+    defs: dg.Definitions, month: date, *, asset: str = "aws_cur_raw", force: bool = False, raise_on_error: bool = True
+):
+    assets_def = defs.resolve_assets_def(asset)  # resources of `defs` come bound to it
+    run_config = {"ops": {asset: {"config": {"force": force}}}} if force else None
     return dg.materialize(
-        [asset],
+        [assets_def],
         partition_key=month.isoformat(),
         instance=dg.DagsterInstance.ephemeral(),
         run_config=run_config,
@@ -62,3 +64,8 @@ def query(settings: Settings, sql: str, params: list | None = None) -> list[tupl
 def output_metadata(result: dg.ExecuteInProcessResult) -> dict:
     (event,) = result.get_asset_materialization_events()
     return {k: v.value for k, v in event.materialization.metadata.items()}
+
+
+def step_failure_message(result: dg.ExecuteInProcessResult) -> str:
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    return str(failure.event_specific_data.error)

@@ -1,0 +1,53 @@
+"""One factory for the monthly raw billing assets: every source is "find the month's current export, describe
+it as a LoadRequest"; the warehouse IO manager does the rest.
+
+(No `from __future__ import annotations` here: Dagster reads the asset function's annotations at runtime.)
+"""
+
+from datetime import date
+from typing import Callable
+
+import dagster as dg
+from pydantic import Field
+
+from finops_assets.landing import Landing
+from finops_assets.landing.resource import LandingResource
+from finops_assets.partitions import billing_month_partitions
+from finops_assets.settings import Settings
+from finops_assets.warehouse.load_request import LoadRequest
+
+# (landing, month, force) -> the month's load request; raises LookupError when the month has no export.
+DescribeMonth = Callable[[Landing, date, bool], LoadRequest]
+
+
+class RawLoadConfig(dg.Config):
+    force: bool = Field(default=False, description="Reload the month even if its current export is already loaded.")
+
+
+def build_raw_month_asset(
+    *, name: str, source: str, cloud: str, settings: Settings, partition_expr: str, describe: DescribeMonth,
+    description: str,
+) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=name,
+        partitions_def=billing_month_partitions(settings.start_month),
+        io_manager_key="warehouse_io_manager",
+        group_name="raw_billing",
+        kinds={cloud, "bigquery" if settings.env == "prod" else "duckdb"},
+        tags={"finops/source": source},
+        metadata={"partition_expr": partition_expr},
+        description=description,
+    )
+    def raw_month(context: dg.AssetExecutionContext, config: RawLoadConfig, landing: LandingResource) -> LoadRequest:
+        month = date.fromisoformat(context.partition_key)
+        try:
+            request = describe(landing.get_landing(), month, config.force)
+        except LookupError as exc:
+            raise dg.Failure(description=str(exc)) from exc
+        context.log.info(
+            f"{source} {month:%Y-%m}: execution {request.execution_id}, {len(request.files)} files, "
+            f"{request.total_bytes:,} bytes, {len(request.columns)} columns"
+        )
+        return request
+
+    return raw_month
