@@ -133,6 +133,11 @@ class BigQueryRecorder:
         statistics: dict = {"creationTime": "1700000000000", "startTime": "1700000000000", "endTime": "1700000000001"}
         if "load" in body["configuration"]:
             statistics["load"] = {"outputRows": str(self.load_output_rows)}
+            load = body["configuration"]["load"]
+            ref = load["destinationTable"]
+            key = f"{ref['projectId']}.{ref['datasetId']}.{ref['tableId']}"
+            if key in self.tables and "schema" in load:  # a load with a schema defines the table's columns
+                self.tables[key] = {**self.tables[key], "schema": load["schema"]}
         if "query" in body["configuration"]:
             statistics["query"] = {"statementType": "SELECT"}
         job = {

@@ -27,10 +27,12 @@ def test_prod_definitions_swap_only_resources(tmp_path):
     prod = build_definitions(Settings(env="prod", gcp_project="p", landing_url="gs://bucket/exports"))
     assert set(prod.resources) >= set(local.resources)
     assert isinstance(prod.resources["warehouse_io_manager"], BigQueryWarehouseIOManager)
-    assert [k.to_user_string() for k in prod.resolve_all_asset_keys()] == [k.to_user_string() for k in local.resolve_all_asset_keys()]
+    assert sorted(k.to_user_string() for k in prod.resolve_all_asset_keys()) == sorted(
+        k.to_user_string() for k in local.resolve_all_asset_keys()
+    ) == ["aws_cur_raw", "azure_focus_raw"]
 
 
 def test_module_level_defs_load():
     from finops_assets.definitions import defs
 
-    assert dg.AssetKey("aws_cur_raw") in defs.resolve_all_asset_keys()
+    assert {dg.AssetKey("aws_cur_raw"), dg.AssetKey("azure_focus_raw")} <= set(defs.resolve_all_asset_keys())

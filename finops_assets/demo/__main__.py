@@ -1,20 +1,50 @@
-"""`python -m finops_assets.demo {generate,materialize,summary}`: the `make demo` steps.
+"""`python -m finops_assets.demo {generate,restate,materialize,summary}`: the `make demo` steps.
 
-- generate: write demo exports into the landing folder (FINOPS_LANDING_URL, default ./data/landing);
-- restate: write a newer assembly for the newest month(s), as AWS does several times a day;
-- materialize: run `aws_cur_raw` through Dagster for every month that has a manifest, one run per month,
+- generate: write demo exports of every cloud into the landing folder (FINOPS_LANDING_URL);
+- restate: a newer export version of the newest month(s) (AWS assembly, Azure re-export run);
+- materialize: run each raw asset through Dagster for every month that has an export, one run per month,
   recorded in the Dagster instance (DAGSTER_HOME) so `make dev` shows them;
-- summary: print one line per loaded month from the warehouse.
+- summary: print one line per loaded month and source from the warehouse.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
-from finops_assets.settings import load_settings
+from finops_assets.landing import Landing, landing_from_url
+from finops_assets.settings import Settings, load_settings
+
+
+@dataclass(frozen=True)
+class DemoSource:
+    asset: str
+    source: str  # _load_tracking.source
+    partition_column: str
+    cost_column: str
+    months: Callable[[Landing, Settings], set[date]]
+
+
+def _cur_months(landing: Landing, settings: Settings) -> set[date]:
+    from finops_assets.defs.aws_cur.discovery import discover_manifests
+
+    return {r.billing_month for r in discover_manifests(landing, settings.aws_cur_prefix)}
+
+
+def _focus_months(landing: Landing, settings: Settings) -> set[date]:
+    from finops_assets.defs.azure_focus.discovery import discover_runs
+
+    return {r.billing_month for r in discover_runs(landing, settings.azure_focus_prefix)}
+
+
+SOURCES = [
+    DemoSource("aws_cur_raw", "aws_cur", "bill_billing_period_start_date", "line_item_unblended_cost", _cur_months),
+    DemoSource("azure_focus_raw", "azure_focus", "billing_period_start", "billed_cost", _focus_months),
+]
 
 
 def _month(text: str) -> date:
@@ -22,72 +52,77 @@ def _month(text: str) -> date:
 
 
 def generate(args: argparse.Namespace) -> int:
-    from finops_assets.demo.aws_cur import generate_aws_cur, month_range
+    from finops_assets.demo.aws_cur import generate_aws_cur
+    from finops_assets.demo.azure_focus import generate_azure_focus
+    from finops_assets.demo.dimensions import month_range
 
     settings = load_settings()
     months = month_range(args.end_month, args.months)
     if months[0] < settings.start_month:
         print(f"error: the demo starts at {months[0]:%Y-%m}, before FINOPS_START_MONTH {settings.start_month:%Y-%m}", file=sys.stderr)
         return 2
-    written = generate_aws_cur(
-        Path(settings.landing_url), months, args.rows_per_month, args.seed, prefix=settings.aws_cur_prefix,
-        restated_months=0,
-    )
-    rows = sum(a.row_count for a in written)
-    print(f"wrote {len(written)} CUR assemblies ({rows:,} rows) for {months[0]:%Y-%m}..{months[-1]:%Y-%m} into {settings.landing_url}")
+    root = Path(settings.landing_url)
+    aws = generate_aws_cur(root, months, args.rows_per_month, args.seed, prefix=settings.aws_cur_prefix, restated_months=0)
+    azure = generate_azure_focus(root, months, args.rows_per_month, args.seed, prefix=settings.azure_focus_prefix, rerun_months=0)
+    span = f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}"
+    print(f"wrote {len(aws)} AWS CUR assemblies ({sum(a.row_count for a in aws):,} rows) for {span} into {root}")
+    print(f"wrote {len(azure)} Azure FOCUS runs ({sum(r.row_count for r in azure):,} rows) for {span} into {root}")
     return 0
 
 
 def restate(args: argparse.Namespace) -> int:
-    from finops_assets.defs.aws_cur.discovery import discover_manifests
     from finops_assets.demo.aws_cur import restate_aws_cur
-    from finops_assets.landing import landing_from_url
+    from finops_assets.demo.azure_focus import rerun_azure_focus
 
     settings = load_settings()
-    months = sorted({r.billing_month for r in discover_manifests(landing_from_url(settings.landing_url), settings.aws_cur_prefix)})
-    if not months:
+    landing = landing_from_url(settings.landing_url)
+    root = Path(settings.landing_url)
+    aws_months = sorted(_cur_months(landing, settings))[-args.months :]
+    azure_months = sorted(_focus_months(landing, settings))[-args.months :]
+    if not aws_months and not azure_months:
         print("nothing to restate: run `make demo-data` first", file=sys.stderr)
         return 1
-    written = restate_aws_cur(Path(settings.landing_url), months[-args.months :], args.rows_per_month, args.seed, prefix=settings.aws_cur_prefix)
-    for assembly in written:
-        print(f"restated {assembly.billing_month:%Y-%m}: new assembly {assembly.assembly_id} ({assembly.row_count:,} rows)")
+    for a in restate_aws_cur(root, aws_months, args.rows_per_month, args.seed, prefix=settings.aws_cur_prefix):
+        print(f"restated AWS {a.billing_month:%Y-%m}: new assembly {a.assembly_id} ({a.row_count:,} rows)")
+    for r in rerun_azure_focus(root, azure_months, args.rows_per_month, args.seed, prefix=settings.azure_focus_prefix):
+        print(f"re-exported Azure {r.billing_month:%Y-%m}: new run {r.run_id} ({r.row_count:,} rows)")
     return 0
 
 
 def materialize(args: argparse.Namespace) -> int:
     import dagster as dg
 
-    from finops_assets.defs.aws_cur.discovery import discover_manifests
     from finops_assets.definitions import build_definitions
-    from finops_assets.landing import landing_from_url
 
     settings = load_settings()
-    months = sorted({ref.billing_month for ref in discover_manifests(landing_from_url(settings.landing_url), settings.aws_cur_prefix)})
-    if not months:
-        print(f"no CUR manifests under {settings.landing_url}/{settings.aws_cur_prefix}: run `make demo-data` first", file=sys.stderr)
+    landing = landing_from_url(settings.landing_url)
+    work = [(s, sorted(s.months(landing, settings))) for s in SOURCES]
+    if not any(months for _, months in work):
+        print(f"no exports under {settings.landing_url}: run `make demo-data` first", file=sys.stderr)
         return 1
     defs = build_definitions(settings)
     job = defs.resolve_implicit_global_asset_job_def()
-    failed = []
+    failed = 0
     with dg.DagsterInstance.get() as instance:
-        for month in months:
-            result = job.execute_in_process(
-                partition_key=month.isoformat(), instance=instance, asset_selection=[dg.AssetKey("aws_cur_raw")],
-                raise_on_error=False,
-            )
-            if result.success:
-                (event,) = result.get_asset_materialization_events()
-                status = event.materialization.metadata["status"].value
-            else:
-                status = "FAILED"
-            print(f"aws_cur_raw {month:%Y-%m}: {status} (run {result.run_id})")
-            if not result.success:
-                failed.append(month)
+        for source, months in work:
+            for month in months:
+                result = job.execute_in_process(
+                    partition_key=month.isoformat(), instance=instance, asset_selection=[dg.AssetKey(source.asset)],
+                    raise_on_error=False,
+                )
+                if result.success:
+                    (event,) = result.get_asset_materialization_events()
+                    status = event.materialization.metadata["status"].value
+                else:
+                    failed += 1
+                    status = "FAILED"
+                print(f"{source.asset} {month:%Y-%m}: {status} (run {result.run_id})")
     return 1 if failed else 0
 
 
 def summary(args: argparse.Namespace) -> int:
     from finops_assets.warehouse.duckdb_warehouse import connect
+    from finops_assets.warehouse.identifiers import quote_duckdb as q
     from finops_assets.warehouse.tracking import format_decimal
 
     settings = load_settings()
@@ -95,29 +130,33 @@ def summary(args: argparse.Namespace) -> int:
         print(f"no warehouse at {settings.duckdb_path}: run `make demo`", file=sys.stderr)
         return 1
     con = connect(settings.duckdb_path, read_only=True)
-    schema = settings.raw_dataset.replace('"', '""')
-    rows = con.execute(
-        f"""WITH loads AS (
-                SELECT billing_month, execution_id, loaded_at,
-                       count(DISTINCT execution_id) OVER (PARTITION BY billing_month) AS assemblies,
-                       row_number() OVER (PARTITION BY billing_month ORDER BY loaded_at DESC) AS newest
-                FROM "{schema}"._load_tracking WHERE source = 'aws_cur'),
-            months AS (
-                SELECT date_trunc('month', bill_billing_period_start_date)::DATE AS billing_month,
-                       count(*) AS row_count, sum(line_item_unblended_cost) AS unblended
-                FROM "{schema}".aws_cur_raw GROUP BY ALL)
-            SELECT m.billing_month, m.row_count, m.unblended, l.execution_id, l.assemblies
-            FROM months m JOIN loads l ON l.billing_month = m.billing_month AND l.newest = 1
-            ORDER BY 1"""
-    ).fetchall()
+    schema = q(settings.raw_dataset)
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [settings.raw_dataset]).fetchall()}
+    for source in SOURCES:
+        if source.asset not in tables:
+            continue
+        rows = con.execute(
+            f"""WITH loads AS (
+                    SELECT billing_month, execution_id,
+                           count(DISTINCT execution_id) OVER (PARTITION BY billing_month) AS versions,
+                           row_number() OVER (PARTITION BY billing_month ORDER BY loaded_at DESC) AS newest
+                    FROM {schema}._load_tracking WHERE source = ?),
+                months AS (
+                    SELECT date_trunc('month', {q(source.partition_column)})::DATE AS billing_month,
+                           count(*) AS row_count, sum({q(source.cost_column)}) AS cost
+                    FROM {schema}.{q(source.asset)} GROUP BY ALL)
+                SELECT m.billing_month, m.row_count, m.cost, l.execution_id, l.versions
+                FROM months m JOIN loads l ON l.billing_month = m.billing_month AND l.newest = 1
+                ORDER BY 1""",
+            [source.source],
+        ).fetchall()
+        print(f"\n{settings.raw_dataset}.{source.asset} ({source.cost_column}, exact)")
+        print(f"{'month':<8} {'rows':>10} {'cost':>30}  {'execution id':<38} versions loaded")
+        for month, count, cost, execution_id, versions in rows:
+            print(f"{month:%Y-%m}  {count:>10,} {format_decimal(cost):>30}  {execution_id:<38} {versions}")
+        total = sum((r[2] for r in rows if r[2] is not None), start=0)
+        print(f"{'total':<8} {sum(r[1] for r in rows):>10,} {format_decimal(total):>30}")
     con.close()
-    print(f"\naws_cur_raw in {settings.duckdb_path} ({settings.raw_dataset}.aws_cur_raw)")
-    print(f"{'month':<8} {'rows':>10} {'unblended cost (USD)':>30}  {'assembly id':<38} assemblies seen")
-    for month, count, unblended, assembly, assemblies in rows:
-        print(f"{month:%Y-%m}  {count:>10,} {format_decimal(unblended):>30}  {assembly:<38} {assemblies}")
-    total_rows = sum(r[1] for r in rows)
-    total = sum((r[2] for r in rows if r[2] is not None), start=0)
-    print(f"{'total':<8} {total_rows:>10,} {format_decimal(total):>30}")
     return 0
 
 
@@ -130,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--seed", type=int, default=7)
     gen.add_argument("--end-month", type=_month, default=date.today().replace(day=1), help="YYYY-MM (default: this month)")
     gen.set_defaults(func=generate)
-    res = commands.add_parser("restate", help="write a newer assembly for the newest month(s)")
+    res = commands.add_parser("restate", help="write a newer export version of the newest month(s)")
     res.add_argument("--months", type=int, default=1)
     res.add_argument("--rows-per-month", type=int, default=20000)
     res.add_argument("--seed", type=int, default=7)

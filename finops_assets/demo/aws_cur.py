@@ -21,13 +21,19 @@ from pathlib import Path
 
 import duckdb
 
+from finops_assets.demo.dimensions import (
+    APP_SERVICES,
+    COST_CENTERS,
+    ENVIRONMENTS,
+    TEAMS,
+    decimal_text,
+    next_month,
+    sql_list,
+)
+
 SERVICES = ["AmazonEC2", "AmazonS3", "AmazonRDS", "AWSLambda", "AmazonCloudFront", "AmazonBedrock", "AmazonDynamoDB"]
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1"]
 REGION_NAMES = ["US East (N. Virginia)", "US West (Oregon)", "EU (Ireland)", "EU (Frankfurt)", "Asia Pacific (Singapore)"]
-ENVIRONMENTS = ["production", "staging", "development"]
-TEAMS = ["platform", "checkout", "search", "data", "ml"]
-APP_SERVICES = ["api-gateway", "checkout-service", "search-service", "recommendation-service", "llm-gateway"]
-COST_CENTERS = ["CC-100", "CC-200", "CC-300"]
 _FIELD_DRAW = re.compile(r"\bh\((\d+)\)")
 # Cumulative percent thresholds of the line item type mix.
 LINE_ITEM_TYPES = [
@@ -45,30 +51,16 @@ class GeneratedAssembly:
     row_count: int
 
 
-def month_range(end_month: date, months: int) -> list[date]:
-    """`months` consecutive month starts ending with `end_month`, oldest first."""
-    end = end_month.replace(day=1)
-    index = end.year * 12 + end.month - 1
-    return [date((i // 12), i % 12 + 1, 1) for i in range(index - months + 1, index + 1)]
 
 
-def _next_month(month: date) -> date:
-    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
 
 
-def _sql_list(values: list[str]) -> str:
-    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
 
 def _pick(values: list[str], field: int) -> str:
-    return f"{_sql_list(values)}[1 + (h({field}) % {len(values)})::INTEGER]"
+    return f"{sql_list(values)}[1 + (h({field}) % {len(values)})::INTEGER]"
 
 
-def _decimal_text(numerator_sql: str, scale: int) -> str:
-    """Exact fixed-point text of an integer / 10^scale (no float on the way)."""
-    return (
-        f"(({numerator_sql}) // {10**scale})::VARCHAR || '.' || lpad((({numerator_sql}) % {10**scale})::VARCHAR, {scale}, '0')"
-    )
 
 
 def _columns(extra_tag: bool) -> list[tuple[str, str, str, str]]:
@@ -95,13 +87,13 @@ def _columns(extra_tag: bool) -> list[tuple[str, str, str, str]]:
         ("lineItem", "Operation", "String", "CASE WHEN lt = 'Tax' THEN '' WHEN service = 'AmazonEC2' THEN 'RunInstances' WHEN service = 'AmazonBedrock' THEN 'InvokeModel' ELSE 'Operation' END"),
         ("lineItem", "AvailabilityZone", "String", f"CASE WHEN {usage} AND service IN ('AmazonEC2', 'AmazonRDS') THEN region || chr(97 + (h(42) % 3)::INTEGER) ELSE NULL END"),
         ("lineItem", "ResourceId", "String", f"CASE WHEN {usage} THEN resource_id ELSE NULL END"),
-        ("lineItem", "UsageAmount", "BigDecimal", f"CASE WHEN {usage} THEN {_decimal_text('h(10) % 100000000', 6)} ELSE '1' END"),
+        ("lineItem", "UsageAmount", "BigDecimal", f"CASE WHEN {usage} THEN {decimal_text('h(10) % 100000000', 6)} ELSE '1' END"),
         ("lineItem", "NormalizationFactor", "OptionalBigDecimal", "CASE WHEN service = 'AmazonEC2' AND lt <> 'Tax' THEN ['0.5', '1', '4', '8'][1 + (h(43) % 4)::INTEGER] ELSE NULL END"),
-        ("lineItem", "NormalizedUsageAmount", "OptionalBigDecimal", f"CASE WHEN service = 'AmazonEC2' AND {usage} THEN {_decimal_text('h(10) % 100000000', 6)} ELSE NULL END"),
+        ("lineItem", "NormalizedUsageAmount", "OptionalBigDecimal", f"CASE WHEN service = 'AmazonEC2' AND {usage} THEN {decimal_text('h(10) % 100000000', 6)} ELSE NULL END"),
         ("lineItem", "CurrencyCode", "String", "'USD'"),
-        ("lineItem", "UnblendedRate", "OptionalBigDecimal", f"CASE WHEN {usage} THEN {_decimal_text('h(11) % 10000000000', 10)} ELSE NULL END"),
+        ("lineItem", "UnblendedRate", "OptionalBigDecimal", f"CASE WHEN {usage} THEN {decimal_text('h(11) % 10000000000', 10)} ELSE NULL END"),
         ("lineItem", "UnblendedCost", "BigDecimal", "cost"),
-        ("lineItem", "BlendedRate", "OptionalBigDecimal", f"CASE WHEN {usage} THEN {_decimal_text('h(11) % 10000000000', 10)} ELSE NULL END"),
+        ("lineItem", "BlendedRate", "OptionalBigDecimal", f"CASE WHEN {usage} THEN {decimal_text('h(11) % 10000000000', 10)} ELSE NULL END"),
         ("lineItem", "BlendedCost", "BigDecimal", "cost"),
         ("lineItem", "LineItemDescription", "String", "description"),
         ("lineItem", "TaxType", "String", "CASE WHEN lt = 'Tax' THEN 'VAT' ELSE NULL END"),
@@ -122,22 +114,22 @@ def _columns(extra_tag: bool) -> list[tuple[str, str, str, str]]:
         ("pricing", "RateId", "String", "(100000000 + h(45) % 900000000)::VARCHAR"),
         ("pricing", "currency", "String", "'USD'"),
         ("pricing", "publicOnDemandCost", "OptionalBigDecimal", f"CASE WHEN {usage} THEN on_demand ELSE NULL END"),
-        ("pricing", "publicOnDemandRate", "OptionalBigDecimal", f"CASE WHEN {usage} THEN {_decimal_text('h(11) % 10000000000', 10)} ELSE NULL END"),
+        ("pricing", "publicOnDemandRate", "OptionalBigDecimal", f"CASE WHEN {usage} THEN {decimal_text('h(11) % 10000000000', 10)} ELSE NULL END"),
         ("pricing", "term", "String", "CASE WHEN lt IN ('DiscountedUsage', 'RIFee') THEN 'Reserved' WHEN lt = 'Tax' THEN NULL ELSE 'OnDemand' END"),
         ("pricing", "unit", "String", "CASE WHEN service = 'AmazonS3' THEN 'GB-Mo' WHEN service = 'AmazonBedrock' THEN '1K tokens' ELSE 'Hrs' END"),
-        ("reservation", "AmortizedUpfrontCostForUsage", "OptionalBigDecimal", f"CASE WHEN lt = 'DiscountedUsage' THEN {_decimal_text('h(20) % 10000000000', 10)} ELSE NULL END"),
-        ("reservation", "AmortizedUpfrontFeeForBillingPeriod", "OptionalBigDecimal", f"CASE WHEN lt = 'RIFee' THEN {_decimal_text('h(21) % 100000000000000', 10)} ELSE NULL END"),
-        ("reservation", "EffectiveCost", "OptionalBigDecimal", f"CASE WHEN lt = 'DiscountedUsage' THEN {_decimal_text('h(22) % 1000000000000', 10)} ELSE NULL END"),
-        ("reservation", "RecurringFeeForUsage", "OptionalBigDecimal", f"CASE WHEN lt = 'DiscountedUsage' THEN {_decimal_text('h(23) % 10000000000', 10)} ELSE NULL END"),
-        ("reservation", "UnusedAmortizedUpfrontFeeForBillingPeriod", "OptionalBigDecimal", f"CASE WHEN lt = 'RIFee' THEN {_decimal_text('h(24) % 1000000000000', 10)} ELSE NULL END"),
-        ("reservation", "UnusedRecurringFee", "OptionalBigDecimal", f"CASE WHEN lt = 'RIFee' THEN {_decimal_text('h(25) % 1000000000000', 10)} ELSE NULL END"),
+        ("reservation", "AmortizedUpfrontCostForUsage", "OptionalBigDecimal", f"CASE WHEN lt = 'DiscountedUsage' THEN {decimal_text('h(20) % 10000000000', 10)} ELSE NULL END"),
+        ("reservation", "AmortizedUpfrontFeeForBillingPeriod", "OptionalBigDecimal", f"CASE WHEN lt = 'RIFee' THEN {decimal_text('h(21) % 100000000000000', 10)} ELSE NULL END"),
+        ("reservation", "EffectiveCost", "OptionalBigDecimal", f"CASE WHEN lt = 'DiscountedUsage' THEN {decimal_text('h(22) % 1000000000000', 10)} ELSE NULL END"),
+        ("reservation", "RecurringFeeForUsage", "OptionalBigDecimal", f"CASE WHEN lt = 'DiscountedUsage' THEN {decimal_text('h(23) % 10000000000', 10)} ELSE NULL END"),
+        ("reservation", "UnusedAmortizedUpfrontFeeForBillingPeriod", "OptionalBigDecimal", f"CASE WHEN lt = 'RIFee' THEN {decimal_text('h(24) % 1000000000000', 10)} ELSE NULL END"),
+        ("reservation", "UnusedRecurringFee", "OptionalBigDecimal", f"CASE WHEN lt = 'RIFee' THEN {decimal_text('h(25) % 1000000000000', 10)} ELSE NULL END"),
         ("reservation", "ReservationARN", "String", "CASE WHEN lt IN ('DiscountedUsage', 'RIFee') THEN 'arn:aws:ec2:' || region || ':' || payer || ':reserved-instances/' || substr(md5(region || (h(26) % 4)::VARCHAR), 1, 12) ELSE NULL END"),
         ("reservation", "NumberOfReservations", "OptionalString", "CASE WHEN lt = 'RIFee' THEN (1 + h(27) % 8)::VARCHAR ELSE NULL END"),
         ("savingsPlan", "SavingsPlanARN", "String", "CASE WHEN lt IN ('SavingsPlanCoveredUsage', 'SavingsPlanRecurringFee') THEN 'arn:aws:savingsplans::' || payer || ':savingsplan/' || substr(md5((h(28) % 3)::VARCHAR), 1, 12) ELSE NULL END"),
-        ("savingsPlan", "SavingsPlanRate", "OptionalBigDecimal", f"CASE WHEN lt = 'SavingsPlanCoveredUsage' THEN {_decimal_text('h(29) % 10000000000', 10)} ELSE NULL END"),
-        ("savingsPlan", "SavingsPlanEffectiveCost", "OptionalBigDecimal", f"CASE WHEN lt = 'SavingsPlanCoveredUsage' THEN {_decimal_text('h(30) % 1000000000000', 10)} ELSE NULL END"),
-        ("savingsPlan", "TotalCommitmentToDate", "OptionalBigDecimal", f"CASE WHEN lt = 'SavingsPlanRecurringFee' THEN {_decimal_text('h(31) % 100000000000000', 10)} ELSE NULL END"),
-        ("savingsPlan", "UsedCommitment", "OptionalBigDecimal", f"CASE WHEN lt = 'SavingsPlanRecurringFee' THEN {_decimal_text('h(32) % 10000000000000', 10)} ELSE NULL END"),
+        ("savingsPlan", "SavingsPlanRate", "OptionalBigDecimal", f"CASE WHEN lt = 'SavingsPlanCoveredUsage' THEN {decimal_text('h(29) % 10000000000', 10)} ELSE NULL END"),
+        ("savingsPlan", "SavingsPlanEffectiveCost", "OptionalBigDecimal", f"CASE WHEN lt = 'SavingsPlanCoveredUsage' THEN {decimal_text('h(30) % 1000000000000', 10)} ELSE NULL END"),
+        ("savingsPlan", "TotalCommitmentToDate", "OptionalBigDecimal", f"CASE WHEN lt = 'SavingsPlanRecurringFee' THEN {decimal_text('h(31) % 100000000000000', 10)} ELSE NULL END"),
+        ("savingsPlan", "UsedCommitment", "OptionalBigDecimal", f"CASE WHEN lt = 'SavingsPlanRecurringFee' THEN {decimal_text('h(32) % 10000000000000', 10)} ELSE NULL END"),
         ("savingsPlan", "AmortizedUpfrontCommitmentForBillingPeriod", "OptionalBigDecimal", "CASE WHEN lt = 'SavingsPlanRecurringFee' THEN '0' ELSE NULL END"),
         ("savingsPlan", "RecurringCommitmentForBillingPeriod", "OptionalBigDecimal", "CASE WHEN lt = 'SavingsPlanRecurringFee' THEN cost ELSE NULL END"),
         ("resourceTags", "aws:createdBy", "OptionalString", "CASE WHEN untagged OR h(33) % 4 <> 0 THEN NULL ELSE 'AssumedRole:AROAEXAMPLE:deployer' END"),
@@ -153,36 +145,36 @@ def _columns(extra_tag: bool) -> list[tuple[str, str, str, str]]:
 
 def _row_cte(seed: int, month: date, month_index: int, version: int, closed: bool) -> str:
     """Per-row derived values every column expression can use."""
-    hours = (_next_month(month) - month).days * 24
+    hours = (next_month(month) - month).days * 24
     lt_case = "CASE " + " ".join(f"WHEN h(1) % 100 < {cut} THEN '{name}'" for name, cut in LINE_ITEM_TYPES) + " END"
     # Mostly cents to dollars, one row in twenty up to $1,000; always 10 decimals.
-    cost = f"CASE WHEN h(19) % 20 = 0 THEN {_decimal_text('h(12) % 10000000000000', 10)} ELSE {_decimal_text('h(12) % 50000000000', 10)} END"
+    cost = f"CASE WHEN h(19) % 20 = 0 THEN {decimal_text('h(12) % 10000000000000', 10)} ELSE {decimal_text('h(12) % 50000000000', 10)} END"
     tiny = "((1 + h(13) % 9)::VARCHAR || '.' || lpad((h(14) % 1000)::VARCHAR, 3, '0') || 'E-' || (5 + h(15) % 4)::VARCHAR)"
     return f"""
         SELECT *,
             CASE
                 WHEN lt = 'DiscountedUsage' THEN '0'
-                WHEN lt = 'Credit' THEN '-' || {_decimal_text('h(12) % 100000000000', 10)}
+                WHEN lt = 'Credit' THEN '-' || {decimal_text('h(12) % 100000000000', 10)}
                 WHEN h(16) % 25 = 0 THEN {tiny}
-                WHEN lt = 'Tax' THEN {_decimal_text('h(12) % 20000000000', 10)}
+                WHEN lt = 'Tax' THEN {decimal_text('h(12) % 20000000000', 10)}
                 ELSE {cost}
             END AS cost,
             {cost} AS on_demand,
             CASE
-                WHEN h(17) % 20 = 0 THEN '$' || {_decimal_text('h(11) % 10000000000', 10)} || ' per ' || usage_kind || ', "' || region_name || '" rate,' || chr(10) || 'continued'
+                WHEN h(17) % 20 = 0 THEN '$' || {decimal_text('h(11) % 10000000000', 10)} || ' per ' || usage_kind || ', "' || region_name || '" rate,' || chr(10) || 'continued'
                 WHEN lt = 'Tax' THEN 'Tax for product code ' || service
                 WHEN lt = 'Credit' THEN 'AWS Credits, promotional'
                 ELSE usage_kind || ' in ' || region_name
             END AS description
         FROM (
             SELECT i, {seed} AS seed, {month_index} AS month_index, {version} AS version, {str(closed).lower()} AS month_closed,
-                TIMESTAMP '{month:%Y-%m-%d}' AS month_start, TIMESTAMP '{_next_month(month):%Y-%m-%d}' AS month_end,
+                TIMESTAMP '{month:%Y-%m-%d}' AS month_start, TIMESTAMP '{next_month(month):%Y-%m-%d}' AS month_end,
                 TIMESTAMP '{month:%Y-%m-%d}' + to_hours((h(9) % {hours})::INTEGER) AS ts,
                 '123456789012' AS payer,
                 {lt_case} AS lt,
                 {_pick(SERVICES, 2)} AS service,
                 {_pick(REGIONS, 3)} AS region,
-                {_sql_list(REGION_NAMES)}[1 + (h(3) % {len(REGIONS)})::INTEGER] AS region_name,
+                {sql_list(REGION_NAMES)}[1 + (h(3) % {len(REGIONS)})::INTEGER] AS region_name,
                 ['USE1', 'USW2', 'EU', 'EUC1', 'APS1'][1 + (h(3) % 5)::INTEGER] AS region_prefix,
                 h(8) % 10 = 0 AS untagged,
                 ['BoxUsage:m5.large', 'TimedStorage-ByteHrs', 'InstanceUsage:db.r6g', 'Lambda-GB-Second', 'DataTransfer-Out-Bytes', 'Claude3Sonnet-input-tokens', 'ReadRequestUnits'][1 + (h(2) % 7)::INTEGER] AS usage_kind,
@@ -209,7 +201,7 @@ def _write_assembly(
     closed: bool,
 ) -> GeneratedAssembly:
     month_index = month.year * 12 + month.month
-    period = f"{month:%Y%m%d}-{_next_month(month):%Y%m%d}"
+    period = f"{month:%Y%m%d}-{next_month(month):%Y%m%d}"
     assembly_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"finops-demo/{seed}/{month:%Y-%m}/{version}"))
     folder = landing_root / prefix / s3_prefix / report_name / period
     assembly_folder = folder / assembly_id
@@ -243,7 +235,7 @@ def _write_assembly(
         "contentType": "text/csv",
         "reportId": uuid.uuid5(uuid.NAMESPACE_URL, f"finops-demo/{report_name}").hex,
         "reportName": report_name,
-        "billingPeriod": {"start": f"{month:%Y%m%d}T000000.000Z", "end": f"{_next_month(month):%Y%m%d}T000000.000Z"},
+        "billingPeriod": {"start": f"{month:%Y%m%d}T000000.000Z", "end": f"{next_month(month):%Y%m%d}T000000.000Z"},
         "bucket": "finops-demo-cur-bucket",
         "reportKeys": report_keys,
         "additionalArtifactKeys": [],

@@ -14,7 +14,8 @@ import pytest
 
 from finops_assets.defs.aws_cur.discovery import report_key_to_landing_key
 from finops_assets.defs.aws_cur.schema import CUR_TYPE_MAP
-from finops_assets.demo.aws_cur import generate_aws_cur, month_range, restate_aws_cur
+from finops_assets.demo.aws_cur import generate_aws_cur, restate_aws_cur
+from finops_assets.demo.dimensions import month_range
 
 MONTHS = [date(2025, 8, 1), date(2025, 9, 1)]
 

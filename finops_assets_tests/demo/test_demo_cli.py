@@ -25,15 +25,33 @@ def test_demo_loads_every_month_then_replaces_the_restated_one(demo_env, capsys)
     assert main(["materialize"]) == 0
     assert main(["summary"]) == 0
     out = capsys.readouterr().out
-    assert out.count("first load of the month") == 2
-    assert "aws_cur_raw 2025-09: execution" in out and "is already loaded" in out
+    assert out.count("first load of the month") == 4  # two months, two clouds
+    assert "aws_cur_raw 2025-09: execution" in out and "azure_focus_raw 2025-09: execution" in out
     assert "aws_cur_raw 2025-10: replaced execution" in out
-    summary = out[out.index("\nmonth ") + 1 :].splitlines()
-    assert summary[1].split()[:2] == ["2025-09", "300"]
-    assert summary[2].split()[:2] == ["2025-10", "331"] and summary[2].split()[-1] == "2"
-    assert summary[3].split()[:2] == ["total", "631"]
-
+    assert "azure_focus_raw 2025-10: replaced execution" in out
+    aws = out[out.index("billing_raw.aws_cur_raw") :].splitlines()
+    assert aws[2].split()[:2] == ["2025-09", "300"]
+    assert aws[3].split()[:2] == ["2025-10", "331"] and aws[3].split()[-1] == "2"
+    assert aws[4].split()[:2] == ["total", "631"]
+    azure = out[out.index("billing_raw.azure_focus_raw") :].splitlines()
+    assert azure[2].split()[:2] == ["2025-09", "300"]
+    assert azure[3].split()[:2] == ["2025-10", "316"] and azure[3].split()[-1] == "2"
 
 def test_materialize_without_data_says_what_to_do(demo_env, capsys):
     assert main(["materialize"]) == 1
     assert "run `make demo-data` first" in capsys.readouterr().err
+
+
+def test_demo_azure_runs_reconcile_and_share_dimensions_with_aws(demo_env):
+    import duckdb
+
+    assert main(["generate", "--months", "3", "--rows-per-month", "400", "--seed", "5", "--end-month", "2025-09"]) == 0
+    landing = demo_env / "landing"
+    runs = sorted((landing / "azure_focus").rglob("manifest.json"))
+    assert len(runs) == 3
+    formats = {__import__("json").loads(p.read_text())["deliveryConfig"]["fileFormat"] for p in runs}
+    assert formats == {"Parquet", "Csv"}  # both delivery formats appear
+    tags = duckdb.sql(
+        f"SELECT DISTINCT json_extract_string(Tags::JSON, '$.environment') FROM read_parquet('{landing}/azure_focus/**/*.parquet')"
+    ).fetchall()
+    assert {t[0] for t in tags} - {None} == {"production", "staging", "development"}

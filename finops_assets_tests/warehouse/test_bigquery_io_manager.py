@@ -158,3 +158,40 @@ def test_failed_load_job_names_the_manifest_and_sends_no_tracking_row(landing, p
     message = str(failure.event_specific_data.error)
     assert "test-report-Manifest.json" in message and "2025-09" in message and "previous data is unchanged" in message
     assert not [q for q in recorder.job_configs("query") if q["query"].lstrip().startswith("INSERT INTO")]
+
+
+def test_azure_month_is_staged_counted_then_written_to_the_partition(landing, prod_defs, recorder):
+    from finops_assets_tests.focus_exports import FocusExport, focus_rows
+
+    export = FocusExport(landing, MONTH, "run-1", rows=focus_rows(MONTH, 40), file_format="Csv", compression="Gzip").write()
+    meta = output_metadata(materialize_month(prod_defs, MONTH, asset="azure_focus_raw"))
+
+    (load,) = recorder.job_configs("load")
+    assert load["destinationTable"]["tableId"] == "_staging_azure_focus_raw_202509"
+    assert load["sourceFormat"] == "CSV" and load["skipLeadingRows"] == "1"
+    assert load["nullMarkers"] == ["", "NULL"]
+    assert load["sourceUris"] == [str(export.folder / export.file_name(1)), str(export.folder / export.file_name(2))]
+    fields = {f["name"]: f["type"] for f in load["schema"]["fields"]}
+    assert (fields["billed_cost"], fields["tags"], fields["charge_period_start"]) == ("BIGNUMERIC", "JSON", "TIMESTAMP")
+    (write,) = [q for q in recorder.job_configs("query") if q.get("destinationTable")]
+    assert write["destinationTable"]["tableId"] == "azure_focus_raw$202509"
+    assert write["writeDisposition"] == "WRITE_TRUNCATE"
+    assert write["timePartitioning"] == {"type": "MONTH", "field": "billing_period_start"}
+    assert "CAST(`billed_cost` AS BIGNUMERIC) AS `billed_cost`" in write["query"]
+    raw = {t["tableReference"]["tableId"]: t for t in recorder.created_tables()}["azure_focus_raw"]
+    assert raw["timePartitioning"] == {"type": "MONTH", "field": "billing_period_start"}
+    assert raw["clustering"] == {"fields": ["charge_period_start"]}
+    assert meta["dagster/row_count"] == 40
+
+
+def test_azure_row_count_mismatch_never_touches_the_partition(landing, prod_defs, recorder):
+    from finops_assets_tests.conftest import step_failure_message
+    from finops_assets_tests.focus_exports import FocusExport, focus_rows
+
+    FocusExport(landing, MONTH, "run-1", rows=focus_rows(MONTH, 41)).write()  # declares 41, the job loads 40
+    result = materialize_month(prod_defs, MONTH, asset="azure_focus_raw", raise_on_error=False)
+
+    assert not result.success
+    assert "the files hold 40 rows but the manifest declares 41" in step_failure_message(result)
+    assert not [q for q in recorder.job_configs("query") if q.get("destinationTable")]
+    assert any(r.method == "DELETE" and r.path.endswith("/_staging_azure_focus_raw_202509") for r in recorder.requests)
