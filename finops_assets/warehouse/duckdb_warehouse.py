@@ -18,6 +18,7 @@ import duckdb
 from finops_assets.warehouse.identifiers import quote_duckdb as q
 from finops_assets.warehouse.identifiers import snake_case, sql_string
 from finops_assets.warehouse.load_request import (
+    Column,
     ColumnType,
     FileFormat,
     LoadError,
@@ -50,6 +51,31 @@ _PARQUET_COMPATIBLE = {
     ColumnType.JSON: ("VARCHAR", "JSON", "MAP", "STRUCT"),
 }
 LOCK_WAIT_SECONDS = 600.0
+
+
+def duckdb_type(column: Column) -> str:
+    if column.type is ColumnType.RECORD:
+        base = "STRUCT(" + ", ".join(f"{q(f.name)} {duckdb_type(f)}" for f in column.fields) + ")"
+    else:
+        base = DUCKDB_TYPES[column.type]
+    return f"{base}[]" if column.repeated else base
+
+
+def target_columns(request: LoadRequest) -> list[tuple[str, str]]:
+    """(name, DuckDB type) of the table's columns for this request, a derived partition column included."""
+    columns = [(c.name, duckdb_type(c)) for c in request.columns]
+    if request.partition_from_yyyymm:
+        columns.append((request.partition_column, "TIMESTAMP"))
+    return columns
+
+
+def field_path(path: str) -> str:
+    """`invoice.month` -> struct_extract("invoice", 'month'): nested access without ambiguous dots."""
+    head, *rest = path.split(".")
+    expression = q(head)
+    for name in rest:
+        expression = f"struct_extract({expression}, {sql_string(name)})"
+    return expression
 
 
 def connect(path: str, *, read_only: bool = False, lock_wait_seconds: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
@@ -111,8 +137,13 @@ class DuckDBWarehouse:
         month_start, month_end = month_bounds(request.billing_month)
         part = q(request.partition_column)
         con.execute(f"DELETE FROM {target} WHERE {part} >= ? AND {part} < ?", [month_start, month_end])
+        if request.source_table:
+            raise LoadError(
+                f"{request.manifest_uri}: copying from the table {request.source_table} needs the BigQuery warehouse "
+                "(FINOPS_ENV=prod); locally the export is read from files"
+            )
         select_sql = self._select_sql(con, request)
-        names = ", ".join(q(c.name) for c in request.columns)
+        names = ", ".join(q(name) for name, _ in target_columns(request))
         try:
             inserted = con.execute(f"INSERT INTO {target} ({names}) {select_sql}").fetchone()[0]
         except duckdb.Error as exc:
@@ -188,37 +219,54 @@ class DuckDBWarehouse:
                 [self.schema, table],
             ).fetchall()
         )
+        wanted = target_columns(request)
         if not existing:
-            columns = ", ".join(f"{q(c.name)} {DUCKDB_TYPES[c.type]}" for c in request.columns)
-            con.execute(f"CREATE TABLE {target} ({columns})")
+            con.execute(f"CREATE TABLE {target} ({', '.join(f'{q(n)} {t}' for n, t in wanted)})")
             return
-        for column in request.columns:
-            wanted = DUCKDB_TYPES[column.type]
-            have = existing.get(column.name)
+        origins = {c.name: c.origin for c in request.columns}
+        for name, type_sql in wanted:
+            have = existing.get(name)
             if have is None:
-                con.execute(f"ALTER TABLE {target} ADD COLUMN {q(column.name)} {wanted}")
-            elif have != wanted:
+                con.execute(f"ALTER TABLE {target} ADD COLUMN {q(name)} {type_sql}")
+                continue
+            # Let DuckDB spell the wanted type, so nested types compare as the catalog prints them.
+            spelled = con.execute(f"SELECT typeof(CAST(NULL AS {type_sql}))").fetchone()[0]
+            if have != spelled:
                 raise LoadError(
-                    f"{request.manifest_uri}: column {column.name!r} ({column.origin}) is {wanted} in this export "
-                    f"but {have} in {self.schema}.{table}; a retyped column needs a migration"
+                    f"{request.manifest_uri}: column {name!r} ({origins.get(name, 'derived')}) is {spelled} in this "
+                    f"export but {have} in {self.schema}.{table}; a retyped column needs a migration"
                 )
 
     def _select_sql(self, con, request: LoadRequest) -> str:
+        """A SELECT whose output columns are the table's columns (by name), read natively from the files."""
         paths = "[" + ", ".join(sql_string(f.uri) for f in request.files) + "]"
+        derived = (
+            [f"strptime({field_path(request.partition_from_yyyymm)}, '%Y%m')::TIMESTAMP AS {q(request.partition_column)}"]
+            if request.partition_from_yyyymm else []
+        )
         if request.file_format is FileFormat.CSV:
             # Positional placeholder names keep untrusted headers out of the SQL; headers were checked upstream.
             spec = ", ".join(f"'c{i}': '{DUCKDB_TYPES[c.type]}'" for i, c in enumerate(request.columns))
             compression = sql_string(request.compression or "none")
             nulls = "[" + ", ".join(sql_string(m) for m in request.null_markers) + "]"
-            projection = ", ".join(f"c{i}" for i in range(len(request.columns)))
+            projection = [f"c{i} AS {q(c.name)}" for i, c in enumerate(request.columns)]
             return (
-                f"SELECT {projection} FROM read_csv({paths}, header = true, auto_detect = false, "
+                f"SELECT {', '.join(projection + derived)} FROM read_csv({paths}, header = true, auto_detect = false, "
                 f"columns = {{{spec}}}, delim = ',', quote = '\"', escape = '\"', compression = {compression}, nullstr = {nulls}, "
                 "strict_mode = true, null_padding = false, max_line_size = 10000000)"
             )
-        return self._parquet_select(con, request, paths)
+        if request.file_format is FileFormat.NDJSON:
+            # JSON is read by key: the keys are the schema's own field names (constants of the source's schema module).
+            spec = ", ".join(f"{sql_string(c.source_name)}: {sql_string(duckdb_type(c))}" for c in request.columns)
+            projection = [f"{q(c.source_name)} AS {q(c.name)}" for c in request.columns]
+            compression = sql_string(request.compression or "none")
+            return (
+                f"SELECT {', '.join(projection + derived)} FROM read_json({paths}, format = 'newline_delimited', "
+                f"columns = {{{spec}}}, compression = {compression}, maximum_object_size = 67108864)"
+            )
+        return self._parquet_select(con, request, paths, derived)
 
-    def _parquet_select(self, con, request: LoadRequest, paths: str) -> str:
+    def _parquet_select(self, con, request: LoadRequest, paths: str, derived: list[str]) -> str:
         file_columns: dict[str, dict[str, str]] = {}
         for file in request.files:
             try:
@@ -230,7 +278,7 @@ class DuckDBWarehouse:
         for column in request.columns:
             sources = {key: cols[column.name] for key, cols in file_columns.items() if column.name in cols}
             if not sources:
-                projection.append(f"CAST(NULL AS {DUCKDB_TYPES[column.type]})")
+                projection.append(f"CAST(NULL AS {duckdb_type(column)}) AS {q(column.name)}")
                 continue
             allowed = _PARQUET_COMPATIBLE[column.type]
             for key, (_, dtype) in sources.items():
@@ -240,8 +288,8 @@ class DuckDBWarehouse:
                         f"({column.origin})"
                     )
             file_name = next(iter(sources.values()))[0]
-            projection.append(parquet_cast(q(file_name), column.type, {d for _, d in sources.values()}))
-        return f"SELECT {', '.join(projection)} FROM read_parquet({paths}, union_by_name = true)"
+            projection.append(f"{parquet_cast(q(file_name), column.type, {d for _, d in sources.values()})} AS {q(column.name)}")
+        return f"SELECT {', '.join(projection + derived)} FROM read_parquet({paths}, union_by_name = true)"
 
     def _explain_failure(self, request: LoadRequest, exc: duckdb.Error) -> str:
         """Name the file that broke a multi-file read: re-read the files one at a time (error path only)."""
@@ -258,15 +306,15 @@ class DuckDBWarehouse:
         return f"{request.manifest_uri}: load failed: {describe_read_error(exc, request)}"
 
     def _rows_outside_month(self, con, request, select_sql, month_start, month_end) -> str:
-        part = request.columns.index(request.column(request.partition_column))
-        column = f"c{part}" if request.file_format is FileFormat.CSV else q(request.partition_column)
+        column = q(request.partition_column)
         sample = con.execute(
             f"SELECT count(*), min({column}), max({column}) FROM ({select_sql}) AS src "
             f"WHERE {column} IS NULL OR {column} < ? OR {column} >= ?",
             [month_start, month_end],
         ).fetchone()
+        source = request.partition_from_yyyymm or request.partition_column
         return (
-            f"{request.manifest_uri}: {sample[0]} rows have {request.partition_column} outside "
+            f"{request.manifest_uri}: {sample[0]} rows have {source} outside "
             f"{request.billing_month:%Y-%m} (from {sample[1]} to {sample[2]}); the month was not replaced"
         )
 
@@ -305,7 +353,7 @@ def describe_read_error(exc: duckdb.Error, request: LoadRequest) -> str:
     column's real name and header, e.g. `CSV Error on Line: 4 / Expected Number of Columns: 13 Found: 11`."""
     lines = []
     for line in str(exc).strip().splitlines():
-        if not line.strip() or line.startswith(("Possible", "*")):
+        if not line.strip() or line.startswith(("Possible", "*", "Try setting")):
             break
         lines.append(line.strip()[:300])
 

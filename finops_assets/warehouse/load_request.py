@@ -19,11 +19,13 @@ class ColumnType(str, enum.Enum):
     DECIMAL = "DECIMAL"  # exact money: BIGNUMERIC / DECIMAL(38,18)
     TIMESTAMP = "TIMESTAMP"
     JSON = "JSON"  # tag objects (FOCUS `Tags`), kept as JSON
+    RECORD = "RECORD"  # a nested record (STRUCT); its `fields` say what it holds
 
 
 class FileFormat(str, enum.Enum):
     CSV = "CSV"
     PARQUET = "PARQUET"
+    NDJSON = "NDJSON"  # newline-delimited JSON, nested records kept
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class Column:
     type: ColumnType
     source_name: str  # the header / field name in the source files
     origin: str = ""  # what the source called it and typed it as (e.g. `lineItem/UsageAmount BigDecimal`)
+    fields: tuple["Column", ...] = ()  # for RECORD columns
+    repeated: bool = False  # a list of values (BigQuery REPEATED, DuckDB `T[]`)
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,11 @@ class LoadRequest:
     expected_row_count: int | None = None
     force: bool = False
     details: Mapping[str, str] = field(default_factory=dict)  # source-specific metadata (report name, account)
+    # When set, `partition_column` is not in the files: it is derived as the first instant of the month named
+    # `YYYYMM` by this dotted field path (the GCP export's `invoice.month`).
+    partition_from_yyyymm: str | None = None
+    # When set, the month is copied from this warehouse table instead of files (GCP export in BigQuery).
+    source_table: str | None = None
 
     @property
     def total_bytes(self) -> int:
