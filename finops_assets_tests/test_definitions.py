@@ -29,7 +29,7 @@ def test_prod_definitions_swap_only_resources(tmp_path):
     assert isinstance(prod.resources["warehouse_io_manager"], BigQueryWarehouseIOManager)
     assert sorted(k.to_user_string() for k in prod.resolve_all_asset_keys()) == sorted(
         k.to_user_string() for k in local.resolve_all_asset_keys()
-    ) == ["aws_cur_raw", "azure_focus_raw"]
+    ) == ["aws_cur_raw", "azure_focus_raw", "gcp_billing_export"]
 
 
 def test_module_level_defs_load():

@@ -10,7 +10,7 @@ query job (casting doubles to exact BIGNUMERIC). No bytes pass through Python.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 from google.cloud import bigquery
@@ -18,7 +18,7 @@ from google.cloud import bigquery
 from finops_assets.warehouse.duckdb_warehouse import month_bounds
 from finops_assets.warehouse.identifiers import quote_bigquery as q
 from finops_assets.warehouse.identifiers import snake_case
-from finops_assets.warehouse.load_request import ColumnType, FileFormat, LoadError, LoadRequest, LoadResult
+from finops_assets.warehouse.load_request import Column, ColumnType, FileFormat, LoadError, LoadRequest, LoadResult
 from finops_assets.warehouse.metadata import markdown_table
 from finops_assets.warehouse.tracking import (
     TRACKING_TABLE,
@@ -54,8 +54,48 @@ TRACKING_SCHEMA = [
 JOB_TIMEOUT_SECONDS = 3600
 
 
+def schema_field(column: Column, name: str | None = None) -> bigquery.SchemaField:
+    return bigquery.SchemaField(
+        name or column.name,
+        "RECORD" if column.type is ColumnType.RECORD else BIGQUERY_TYPES[column.type],
+        mode="REPEATED" if column.repeated else "NULLABLE",
+        description=column.origin or None,
+        fields=[schema_field(f) for f in column.fields],
+    )
+
+
 def table_schema(request: LoadRequest) -> list[bigquery.SchemaField]:
-    return [bigquery.SchemaField(c.name, BIGQUERY_TYPES[c.type], mode="NULLABLE", description=c.origin or None) for c in request.columns]
+    fields = [schema_field(c) for c in request.columns]
+    if request.partition_from_yyyymm:
+        fields.append(bigquery.SchemaField(request.partition_column, "TIMESTAMP", mode="NULLABLE",
+                                           description=f"first instant of {request.partition_from_yyyymm}"))
+    return fields
+
+
+def exact_expression(column: Column, source_sql: str) -> str:
+    """`source_sql` re-typed to the column's exact type, nested records rebuilt field by field: floats (the GCP
+    export's `cost`, `credits.amount`) become BIGNUMERIC through their shortest decimal text."""
+    if column.type is ColumnType.RECORD:
+        def record(prefix: str) -> str:
+            return ", ".join(f"{exact_expression(f, f'{prefix}.{q(f.name)}')} AS {q(f.name)}" for f in column.fields)
+        if column.repeated:
+            return f"ARRAY(SELECT AS STRUCT {record('e')} FROM UNNEST({source_sql}) AS e)"
+        return f"IF({source_sql} IS NULL, NULL, STRUCT({record(source_sql)}))"
+    target = BIGQUERY_TYPES[column.type]
+    if column.type is ColumnType.DECIMAL:
+        scalar = lambda x: f"CAST(CAST({x} AS STRING) AS {target})"  # noqa: E731
+    else:
+        scalar = lambda x: f"CAST({x} AS {target})"  # noqa: E731
+    if column.repeated:
+        return f"ARRAY(SELECT {scalar('v')} FROM UNNEST({source_sql}) AS v)"
+    return scalar(source_sql)
+
+
+def derived_partition(request: LoadRequest) -> list[str]:
+    if not request.partition_from_yyyymm:
+        return []
+    path = ".".join(q(p) for p in request.partition_from_yyyymm.split("."))
+    return [f"PARSE_TIMESTAMP('%Y%m', {path}) AS {q(request.partition_column)}"]
 
 
 def partition_decorator(request: LoadRequest) -> str:
@@ -80,13 +120,17 @@ class BigQueryWarehouse:
     def load(self, request: LoadRequest, table: str) -> LoadResult:
         started = time.monotonic()
         self._ensure_dataset_and_tracking()
+        if request.source_table and not request.execution_id:
+            request = replace(request, execution_id=self._table_version(request))
         previous = self._previous_load(request)
         if already_loaded(previous, request):
             row_count, total_cost = self._tracked_totals(request)
             return skipped_result(request, row_count, format_decimal(total_cost), started)
         self._ensure_table(request, table)
         destination = f"{self.table_id(table)}${partition_decorator(request)}"
-        if request.file_format is FileFormat.CSV and request.expected_row_count is None:
+        if request.source_table:
+            rows = self._copy_from_table(request, destination)
+        elif request.file_format is FileFormat.CSV and request.expected_row_count is None and not request.partition_from_yyyymm:
             job = self.client.load_table_from_uri(
                 [f.uri for f in request.files], destination, job_config=self.csv_load_config(request)
             )
@@ -146,6 +190,13 @@ class BigQueryWarehouse:
                 write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
                 schema_update_options=[bigquery.SchemaUpdateOption.ALLOW_FIELD_ADDITION],
             )
+        elif request.file_format is FileFormat.NDJSON:
+            # JSON numbers load straight into BIGNUMERIC with the explicit schema: no float on the way.
+            config = bigquery.LoadJobConfig(
+                source_format=bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,
+                schema=[schema_field(c, c.source_name) for c in request.columns],
+                write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
+            )
         else:
             config = self.csv_load_config(request)
             config.time_partitioning = None
@@ -163,9 +214,11 @@ class BigQueryWarehouse:
         loaded = {snake_case(f.name): f for f in self.client.get_table(self.table_id(staging)).schema}
         projection = []
         for column in request.columns:
-            target = BIGQUERY_TYPES[column.type]
+            target = BIGQUERY_TYPES.get(column.type, "")
             field = loaded.get(column.name)
-            if field is None:
+            if column.type is ColumnType.RECORD:
+                projection.append(f"{q(field.name if field else column.source_name)} AS {q(column.name)}")
+            elif field is None:
                 projection.append(f"CAST(NULL AS {target}) AS {q(column.name)}")
             elif column.type is ColumnType.DECIMAL and field.field_type in ("FLOAT", "FLOAT64"):
                 # The shortest decimal text of a double is the value the exporter meant.
@@ -175,7 +228,7 @@ class BigQueryWarehouse:
             else:
                 projection.append(f"CAST({q(field.name)} AS {target}) AS {q(column.name)}")
         query = self.client.query(
-            f"SELECT {', '.join(projection)} FROM {self.sql_table(staging)}",
+            f"SELECT {', '.join(projection + derived_partition(request))} FROM {self.sql_table(staging)}",
             job_config=bigquery.QueryJobConfig(
                 destination=destination,
                 write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
@@ -187,6 +240,51 @@ class BigQueryWarehouse:
         self._wait(query, request)
         self.client.delete_table(self.table_id(staging), not_found_ok=True)
         return rows
+
+    def _copy_from_table(self, request: LoadRequest, destination: str) -> int:
+        """The GCP export already lives in BigQuery: one query job writes the month's partition from it, with
+        costs cast once to exact BIGNUMERIC. No bytes leave BigQuery."""
+        path = ".".join(q(p) for p in (request.partition_from_yyyymm or "").split("."))
+        projection = [f"{exact_expression(c, q(c.source_name))} AS {q(c.name)}" for c in request.columns]
+        job = self.client.query(
+            f"SELECT {', '.join(projection + derived_partition(request))} FROM {q(request.source_table)} "
+            f"WHERE {path} = @invoice_month",
+            job_config=bigquery.QueryJobConfig(
+                destination=destination,
+                write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
+                schema_update_options=[bigquery.SchemaUpdateOption.ALLOW_FIELD_ADDITION],
+                time_partitioning=self._partitioning(request),
+                clustering_fields=list(request.clustering_columns) or None,
+                query_parameters=[bigquery.ScalarQueryParameter("invoice_month", "STRING", f"{request.billing_month:%Y%m}")],
+            ),
+        )
+        self._wait(job, request)
+        return self._count_month(request, destination)
+
+    def _count_month(self, request: LoadRequest, destination: str) -> int:
+        table = destination.split("$", 1)[0]
+        start, end = month_bounds(request.billing_month)
+        part = q(request.partition_column)
+        rows = self._query(
+            f"SELECT COUNT(*) FROM {q(table)} WHERE {part} >= @start AND {part} < @end",
+            [
+                bigquery.ScalarQueryParameter("start", "TIMESTAMP", start.replace(tzinfo=timezone.utc)),
+                bigquery.ScalarQueryParameter("end", "TIMESTAMP", end.replace(tzinfo=timezone.utc)),
+            ],
+        )
+        return int(rows[0][0]) if rows else 0
+
+    def _table_version(self, request: LoadRequest) -> str:
+        """The month's version in a continuously updated export table: its newest `export_time` and row count."""
+        path = ".".join(q(p) for p in (request.partition_from_yyyymm or "").split("."))
+        rows = self._query(
+            f"SELECT FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%E6SZ', MAX(export_time)), COUNT(*) FROM {q(request.source_table)} "
+            f"WHERE {path} = @invoice_month",
+            [bigquery.ScalarQueryParameter("invoice_month", "STRING", f"{request.billing_month:%Y%m}")],
+        )
+        if not rows or rows[0][0] is None:
+            raise LoadError(f"{request.source_table}: no rows with invoice.month {request.billing_month:%Y%m}")
+        return f"export_time={rows[0][0]};rows={rows[0][1]}"
 
     # -- bookkeeping ------------------------------------------------------------------------------------
 

@@ -61,6 +61,17 @@ def duckdb_type(column: Column) -> str:
     return f"{base}[]" if column.repeated else base
 
 
+def json_read_type(column: Column) -> str:
+    """The type to read a JSON value as: decimals as their text. DuckDB's JSON reader parses numbers as doubles,
+    so asking it for DECIMAL would round 12.3456789012 to 12.345678901199999488; the double's shortest text is
+    the value the exporter wrote (the GCP export stores FLOAT64), and casting that text is exact."""
+    if column.type is ColumnType.RECORD:
+        base = "STRUCT(" + ", ".join(f"{q(f.name)} {json_read_type(f)}" for f in column.fields) + ")"
+    else:
+        base = "VARCHAR" if column.type is ColumnType.DECIMAL else DUCKDB_TYPES[column.type]
+    return f"{base}[]" if column.repeated else base
+
+
 def target_columns(request: LoadRequest) -> list[tuple[str, str]]:
     """(name, DuckDB type) of the table's columns for this request, a derived partition column included."""
     columns = [(c.name, duckdb_type(c)) for c in request.columns]
@@ -257,8 +268,8 @@ class DuckDBWarehouse:
             )
         if request.file_format is FileFormat.NDJSON:
             # JSON is read by key: the keys are the schema's own field names (constants of the source's schema module).
-            spec = ", ".join(f"{sql_string(c.source_name)}: {sql_string(duckdb_type(c))}" for c in request.columns)
-            projection = [f"{q(c.source_name)} AS {q(c.name)}" for c in request.columns]
+            spec = ", ".join(f"{sql_string(c.source_name)}: {sql_string(json_read_type(c))}" for c in request.columns)
+            projection = [f"CAST({q(c.source_name)} AS {duckdb_type(c)}) AS {q(c.name)}" for c in request.columns]
             compression = sql_string(request.compression or "none")
             return (
                 f"SELECT {', '.join(projection + derived)} FROM read_json({paths}, format = 'newline_delimited', "
@@ -298,7 +309,8 @@ class DuckDBWarehouse:
             for file in request.files:
                 single = LoadRequest(**{**request.__dict__, "files": (file,)})
                 try:
-                    con.execute(f"SELECT count(*) FROM ({self._select_sql(con, single)})").fetchone()
+                    # Materialize every column (count(*) would let DuckDB skip the casts that fail).
+                    con.execute(f"CREATE OR REPLACE TEMP TABLE probe AS {self._select_sql(con, single)}")
                 except duckdb.Error as file_exc:
                     return f"{file.key}: {describe_read_error(file_exc, request)}"
         finally:
