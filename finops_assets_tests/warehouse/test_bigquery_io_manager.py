@@ -195,3 +195,58 @@ def test_azure_row_count_mismatch_never_touches_the_partition(landing, prod_defs
     assert "the files hold 40 rows but the manifest declares 41" in step_failure_message(result)
     assert not [q for q in recorder.job_configs("query") if q.get("destinationTable")]
     assert any(r.method == "DELETE" and r.path.endswith("/_staging_azure_focus_raw_202509") for r in recorder.requests)
+
+
+@pytest.fixture
+def gcp_prod_defs(tmp_path, landing, recorder, monkeypatch):
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", PROJECT)
+    return build_definitions(Settings(
+        env="prod", landing_url=str(landing), gcp_project=PROJECT, bq_api_endpoint=recorder.endpoint,
+        gcp_billing_table="billing-proj.billing_export.gcp_billing_export_v1_0000AA_BBBBBB_CCCCCC",
+        start_month=date(2024, 1, 1),
+    ))
+
+
+def gcp_answers(version_time: str | None, previous: str | None = None):
+    base = answers(previous_execution_id=previous)
+
+    def responder(sql: str):
+        if sql.startswith("SELECT FORMAT_TIMESTAMP("):
+            return [{"name": "f0_", "type": "STRING"}, {"name": "f1_", "type": "INTEGER"}], [[version_time, 1234]]
+        if sql.startswith("SELECT COUNT(*)"):
+            return [{"name": "f0_", "type": "INTEGER"}], [[1234]]
+        return base(sql)
+
+    return responder
+
+
+def test_gcp_month_is_copied_inside_bigquery_by_one_query_job(gcp_prod_defs, recorder):
+    recorder.responder = gcp_answers("2025-10-02T04:00:00.000000Z")
+    meta = output_metadata(materialize_month(gcp_prod_defs, MONTH, asset="gcp_billing_export"))
+
+    assert recorder.job_configs("load") == []  # no bytes leave BigQuery
+    (copy,) = [q for q in recorder.job_configs("query") if q.get("destinationTable")]
+    assert copy["destinationTable"]["tableId"] == "gcp_billing_export$202509"
+    assert copy["writeDisposition"] == "WRITE_TRUNCATE"
+    assert copy["timePartitioning"] == {"type": "MONTH", "field": "invoice_month"}
+    assert copy["clustering"] == {"fields": ["usage_start_time"]}
+    assert "FROM `billing-proj.billing_export.gcp_billing_export_v1_0000AA_BBBBBB_CCCCCC` WHERE `invoice`.`month` = @invoice_month" in copy["query"]
+    assert {p["name"]: p["parameterValue"]["value"] for p in copy["queryParameters"]} == {"invoice_month": "202509"}
+    assert "CAST(CAST(`cost` AS STRING) AS BIGNUMERIC) AS `cost`" in copy["query"]
+    assert "ARRAY(SELECT AS STRUCT CAST(e.`name` AS STRING) AS `name`, CAST(CAST(e.`amount` AS STRING) AS BIGNUMERIC) AS `amount`" in copy["query"]
+    assert "PARSE_TIMESTAMP('%Y%m', `invoice`.`month`) AS `invoice_month`" in copy["query"]
+    raw = {t["tableReference"]["tableId"]: t for t in recorder.created_tables()}["gcp_billing_export"]
+    fields = {f["name"]: f for f in raw["schema"]["fields"]}
+    assert fields["credits"]["type"] == "RECORD" and fields["credits"]["mode"] == "REPEATED"
+    assert {f["name"]: f["type"] for f in fields["credits"]["fields"]}["amount"] == "BIGNUMERIC"
+    assert fields["invoice_month"]["type"] == "TIMESTAMP"
+    assert meta["execution_id"] == "export_time=2025-10-02T04:00:00.000000Z;rows=1234"
+    assert meta["dagster/row_count"] == 1234
+
+
+def test_gcp_month_whose_export_did_not_change_is_a_noop(gcp_prod_defs, recorder):
+    version = "export_time=2025-10-02T04:00:00.000000Z;rows=1234"
+    recorder.responder = gcp_answers("2025-10-02T04:00:00.000000Z", previous=version)
+    meta = output_metadata(materialize_month(gcp_prod_defs, MONTH, asset="gcp_billing_export"))
+    assert meta["skipped"] is True
+    assert not [q for q in recorder.job_configs("query") if q.get("destinationTable")]
