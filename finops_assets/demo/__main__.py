@@ -1,7 +1,7 @@
 """`python -m finops_assets.demo {generate,restate,materialize,summary}`: the `make demo` steps.
 
 - generate: write demo exports of every cloud into the landing folder (FINOPS_LANDING_URL);
-- restate: a newer export version of the newest month(s) (AWS assembly, Azure re-export run);
+- restate: a newer export version of the newest month(s) (AWS assembly, Azure re-export run, GCP rows);
 - materialize: run each raw asset through Dagster for every month that has an export, one run per month,
   recorded in the Dagster instance (DAGSTER_HOME) so `make dev` shows them;
 - summary: print one line per loaded month and source from the warehouse.
@@ -41,9 +41,16 @@ def _focus_months(landing: Landing, settings: Settings) -> set[date]:
     return {r.billing_month for r in discover_runs(landing, settings.azure_focus_prefix)}
 
 
+def _gcp_months(landing: Landing, settings: Settings) -> set[date]:
+    from finops_assets.defs.gcp_billing.discovery import discover_files
+
+    return {f.invoice_month for f in discover_files(landing, settings.gcp_billing_prefix)}
+
+
 SOURCES = [
     DemoSource("aws_cur_raw", "aws_cur", "bill_billing_period_start_date", "line_item_unblended_cost", _cur_months),
     DemoSource("azure_focus_raw", "azure_focus", "billing_period_start", "billed_cost", _focus_months),
+    DemoSource("gcp_billing_export", "gcp_billing", "invoice_month", "cost", _gcp_months),
 ]
 
 
@@ -55,6 +62,7 @@ def generate(args: argparse.Namespace) -> int:
     from finops_assets.demo.aws_cur import generate_aws_cur
     from finops_assets.demo.azure_focus import generate_azure_focus
     from finops_assets.demo.dimensions import month_range
+    from finops_assets.demo.gcp_billing import generate_gcp_billing
 
     settings = load_settings()
     months = month_range(args.end_month, args.months)
@@ -64,28 +72,34 @@ def generate(args: argparse.Namespace) -> int:
     root = Path(settings.landing_url)
     aws = generate_aws_cur(root, months, args.rows_per_month, args.seed, prefix=settings.aws_cur_prefix, restated_months=0)
     azure = generate_azure_focus(root, months, args.rows_per_month, args.seed, prefix=settings.azure_focus_prefix, rerun_months=0)
+    gcp = generate_gcp_billing(root, months, args.rows_per_month, args.seed, prefix=settings.gcp_billing_prefix)
     span = f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}"
     print(f"wrote {len(aws)} AWS CUR assemblies ({sum(a.row_count for a in aws):,} rows) for {span} into {root}")
     print(f"wrote {len(azure)} Azure FOCUS runs ({sum(r.row_count for r in azure):,} rows) for {span} into {root}")
+    print(f"wrote {len(gcp)} GCP billing export months ({sum(m.row_count for m in gcp):,} rows) for {span} into {root}")
     return 0
 
 
 def restate(args: argparse.Namespace) -> int:
     from finops_assets.demo.aws_cur import restate_aws_cur
     from finops_assets.demo.azure_focus import rerun_azure_focus
+    from finops_assets.demo.gcp_billing import generate_gcp_billing
 
     settings = load_settings()
     landing = landing_from_url(settings.landing_url)
     root = Path(settings.landing_url)
     aws_months = sorted(_cur_months(landing, settings))[-args.months :]
     azure_months = sorted(_focus_months(landing, settings))[-args.months :]
-    if not aws_months and not azure_months:
+    gcp_months = sorted(_gcp_months(landing, settings))[-args.months :]
+    if not aws_months and not azure_months and not gcp_months:
         print("nothing to restate: run `make demo-data` first", file=sys.stderr)
         return 1
     for a in restate_aws_cur(root, aws_months, args.rows_per_month, args.seed, prefix=settings.aws_cur_prefix):
         print(f"restated AWS {a.billing_month:%Y-%m}: new assembly {a.assembly_id} ({a.row_count:,} rows)")
     for r in rerun_azure_focus(root, azure_months, args.rows_per_month, args.seed, prefix=settings.azure_focus_prefix):
         print(f"re-exported Azure {r.billing_month:%Y-%m}: new run {r.run_id} ({r.row_count:,} rows)")
+    for m in generate_gcp_billing(root, gcp_months, args.rows_per_month, args.seed, prefix=settings.gcp_billing_prefix, version=2):
+        print(f"re-exported GCP invoice month {m.invoice_month:%Y%m}: {m.row_count:,} rows")
     return 0
 
 

@@ -25,7 +25,7 @@ def test_demo_loads_every_month_then_replaces_the_restated_one(demo_env, capsys)
     assert main(["materialize"]) == 0
     assert main(["summary"]) == 0
     out = capsys.readouterr().out
-    assert out.count("first load of the month") == 4  # two months, two clouds
+    assert out.count("first load of the month") == 6  # two months, three clouds
     assert "aws_cur_raw 2025-09: execution" in out and "azure_focus_raw 2025-09: execution" in out
     assert "aws_cur_raw 2025-10: replaced execution" in out
     assert "azure_focus_raw 2025-10: replaced execution" in out
@@ -36,6 +36,10 @@ def test_demo_loads_every_month_then_replaces_the_restated_one(demo_env, capsys)
     azure = out[out.index("billing_raw.azure_focus_raw") :].splitlines()
     assert azure[2].split()[:2] == ["2025-09", "300"]
     assert azure[3].split()[:2] == ["2025-10", "316"] and azure[3].split()[-1] == "2"
+    gcp = out[out.index("billing_raw.gcp_billing_export") :].splitlines()
+    assert gcp[2].split()[:2] == ["2025-09", "300"]
+    assert gcp[3].split()[:2] == ["2025-10", "313"] and gcp[3].split()[-1] == "2"
+    assert "gcp_billing_export 2025-10: replaced execution" in out
 
 def test_materialize_without_data_says_what_to_do(demo_env, capsys):
     assert main(["materialize"]) == 1
