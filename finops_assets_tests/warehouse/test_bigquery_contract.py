@@ -70,3 +70,51 @@ def test_month_loads_restates_and_stays_exact_in_bigquery(tmp_path, cloud):
     table = f"`{PROJECT}.{cloud['dataset']}.aws_cur_raw`"
     ((count, total),) = cloud["bq"].query(f"SELECT COUNT(*), SUM(line_item_unblended_cost) FROM {table}").result()
     assert (count, total) == (25, exact_total(restated.rows, COST))
+
+
+def test_azure_run_loads_with_reconciled_row_count_in_bigquery(tmp_path, cloud):
+    from finops_assets_tests.focus_exports import FocusExport, exact_total, focus_rows
+
+    local = tmp_path / "export"
+    export = FocusExport(local, MONTH, "run-1", rows=focus_rows(MONTH, 40), file_format="Csv", compression="Gzip").write()
+    upload(cloud, local)
+    defs = build_definitions(Settings(
+        env="prod", gcp_project=PROJECT, landing_url=f"gs://{BUCKET}/{cloud['prefix']}",
+        raw_dataset=cloud["dataset"], start_month=date(2024, 1, 1),
+    ))
+    meta = output_metadata(materialize_month(defs, MONTH, asset="azure_focus_raw"))
+    assert meta["dagster/row_count"] == 40
+    table = f"`{PROJECT}.{cloud['dataset']}.azure_focus_raw`"
+    ((count, total),) = cloud["bq"].query(f"SELECT COUNT(*), SUM(billed_cost) FROM {table}").result()
+    assert (count, total) == (40, exact_total(export.rows))
+
+
+def test_gcp_month_is_copied_from_an_export_table_in_bigquery(tmp_path, cloud):
+    from google.cloud import bigquery
+
+    from finops_assets.defs.gcp_billing.schema import EXPORT_COLUMNS
+    from finops_assets.warehouse.bigquery_warehouse import schema_field
+    from finops_assets_tests.gcp_exports import exact_sums, gcp_rows, write_gcp_month
+
+    # Stand in for the native export table: the same nested shape, loaded from NDJSON.
+    paths = write_gcp_month(tmp_path / "export", MONTH, gcp_rows(MONTH, 30), gz=False, parts=1)
+    export_table = f"{PROJECT}.{cloud['dataset']}.gcp_billing_export_v1_contract"
+    cloud["bq"].create_dataset(f"{PROJECT}.{cloud['dataset']}", exists_ok=True)
+    with paths[0].open("rb") as handle:
+        cloud["bq"].load_table_from_file(handle, export_table, job_config=bigquery.LoadJobConfig(
+            source_format=bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,
+            schema=[schema_field(c) for c in EXPORT_COLUMNS],
+        )).result()
+    defs = build_definitions(Settings(
+        env="prod", gcp_project=PROJECT, landing_url=f"gs://{BUCKET}/{cloud['prefix']}", raw_dataset=cloud["dataset"],
+        gcp_billing_table=export_table, start_month=date(2024, 1, 1),
+    ))
+    meta = output_metadata(materialize_month(defs, MONTH, asset="gcp_billing_export"))
+    cost, credits, count = exact_sums(paths)
+    assert meta["dagster/row_count"] == count
+    table = f"`{PROJECT}.{cloud['dataset']}.gcp_billing_export`"
+    ((rows, total, credit_total),) = cloud["bq"].query(
+        f"SELECT COUNT(*), SUM(cost), (SELECT SUM(c.amount) FROM {table}, UNNEST(credits) c) FROM {table}"
+    ).result()
+    assert (rows, total, credit_total) == (count, cost, credits)
+    assert output_metadata(materialize_month(defs, MONTH, asset="gcp_billing_export"))["skipped"] is True
