@@ -10,7 +10,7 @@ DEMO_MONTHS ?= 6
 DEMO_ROWS ?= 20000
 DEMO_SEED ?= 7
 
-.PHONY: install demo demo-data restate materialize summary test dev validate clean
+.PHONY: install demo demo-data restate materialize models summary test dev validate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,15 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
+# dagster-dbt needs target/manifest.json; DbtProject.prepare_if_dev() parses only under `dagster dev`.
+DBT_MANIFEST := $(DBT_PROJECT_DIR)/target/manifest.json
+DBT_SOURCES := $(shell find $(DBT_PROJECT_DIR)/models $(DBT_PROJECT_DIR)/macros $(DBT_PROJECT_DIR)/tests -type f 2>/dev/null) \
+	$(DBT_PROJECT_DIR)/dbt_project.yml $(DBT_PROJECT_DIR)/profiles.yml
+
+$(DBT_MANIFEST): $(DBT_SOURCES) $(VENV)/.installed
+	cd $(DBT_PROJECT_DIR) && $(BIN)/dbt parse --quiet --profiles-dir .
+
+install: $(VENV)/.installed $(DBT_MANIFEST)
 	@mkdir -p $(DAGSTER_HOME)
 	@cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
@@ -33,17 +41,16 @@ restate: install
 materialize: install
 	$(BIN)/python -m finops_assets.demo materialize
 
+models: install
+	$(BIN)/python -m finops_assets.demo models
+
 summary: install
 	$(BIN)/python -m finops_assets.demo summary
 
-# Load every month, restate the newest one (a new assembly), load again: the unchanged months are
-# no-ops, the restated month is replaced.
+# Load every month of three clouds, restate the newest one, load again (the unchanged months are no-ops,
+# the restated month is replaced), build the dbt models with their tests, print the summary. One process.
 demo: install
-	@$(MAKE) --no-print-directory demo-data
-	@$(MAKE) --no-print-directory materialize
-	@$(MAKE) --no-print-directory restate
-	@$(MAKE) --no-print-directory materialize
-	@$(MAKE) --no-print-directory summary
+	$(BIN)/python -m finops_assets.demo all --months $(DEMO_MONTHS) --rows-per-month $(DEMO_ROWS) --seed $(DEMO_SEED)
 
 validate: install
 	$(BIN)/dagster definitions validate -m finops_assets.definitions

@@ -1,9 +1,12 @@
-"""`python -m finops_assets.demo {generate,restate,materialize,summary}`: the `make demo` steps.
+"""`python -m finops_assets.demo {all,generate,restate,materialize,models,summary}`: the `make demo` steps.
+
+`all` runs every step in one process (`make demo`); the others run one step each.
 
 - generate: write demo exports of every cloud into the landing folder (FINOPS_LANDING_URL);
 - restate: a newer export version of the newest month(s) (AWS assembly, Azure re-export run, GCP rows);
-- materialize: run each raw asset through Dagster for every month that has an export, one run per month,
-  recorded in the Dagster instance (DAGSTER_HOME) so `make dev` shows them;
+- materialize: run each raw asset through Dagster for every month that has an export, one run per month;
+- models: the dbt models in one run (`dbt build`, tests as asset checks);
+  runs are recorded in the Dagster instance (DAGSTER_HOME) so `make dev` shows them;
 - summary: print one line per loaded month and source from the warehouse.
 """
 
@@ -134,6 +137,25 @@ def materialize(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def models(args: argparse.Namespace) -> int:
+    """One run of every dbt model downstream of the raw months (`dbt build`: models and their tests)."""
+    import dagster as dg
+
+    from finops_assets.definitions import build_definitions
+
+    defs = build_definitions(load_settings())
+    raw = {dg.AssetKey(s.asset) for s in SOURCES}
+    selection = [key for key in defs.resolve_all_asset_keys() if key not in raw]
+    with dg.DagsterInstance.get() as instance:
+        result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+            instance=instance, asset_selection=selection, raise_on_error=False
+        )
+    checks = [e for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    passed = sum(1 for e in checks if e.event_specific_data.passed)
+    print(f"dbt build: {len(selection)} models {'ok' if result.success else 'FAILED'}, {passed}/{len(checks)} checks passed (run {result.run_id})")
+    return 0 if result.success and passed == len(checks) else 1
+
+
 def summary(args: argparse.Namespace) -> int:
     from finops_assets.warehouse.duckdb_warehouse import connect
     from finops_assets.warehouse.identifiers import quote_duckdb as q
@@ -174,21 +196,44 @@ def summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def demo(args: argparse.Namespace) -> int:
+    """The whole `make demo` in one process (importing dbt and Dagster once): generate, load, restate the
+    newest month, load again, build the models, print the summary."""
+    steps = [
+        lambda: generate(args),
+        lambda: materialize(args),
+        lambda: restate(argparse.Namespace(months=1, rows_per_month=args.rows_per_month, seed=args.seed)),
+        lambda: materialize(args),
+        lambda: models(args),
+        lambda: summary(args),
+    ]
+    for step in steps:
+        status = step()
+        if status:
+            return status
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m finops_assets.demo", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    gen = commands.add_parser("generate", help="write demo exports into the landing area")
-    gen.add_argument("--months", type=int, default=6)
-    gen.add_argument("--rows-per-month", type=int, default=20000)
-    gen.add_argument("--seed", type=int, default=7)
-    gen.add_argument("--end-month", type=_month, default=date.today().replace(day=1), help="YYYY-MM (default: this month)")
-    gen.set_defaults(func=generate)
+    for name, func, help_text in (
+        ("generate", generate, "write demo exports into the landing area"),
+        ("all", demo, "generate, load, restate, load again, build the models, summarise (make demo)"),
+    ):
+        gen = commands.add_parser(name, help=help_text)
+        gen.add_argument("--months", type=int, default=6)
+        gen.add_argument("--rows-per-month", type=int, default=20000)
+        gen.add_argument("--seed", type=int, default=7)
+        gen.add_argument("--end-month", type=_month, default=date.today().replace(day=1), help="YYYY-MM (default: this month)")
+        gen.set_defaults(func=func)
     res = commands.add_parser("restate", help="write a newer export version of the newest month(s)")
     res.add_argument("--months", type=int, default=1)
     res.add_argument("--rows-per-month", type=int, default=20000)
     res.add_argument("--seed", type=int, default=7)
     res.set_defaults(func=restate)
     commands.add_parser("materialize", help="load every month that has data through Dagster").set_defaults(func=materialize)
+    commands.add_parser("models", help="build the dbt models (and run their tests) in one run").set_defaults(func=models)
     commands.add_parser("summary", help="print the loaded months").set_defaults(func=summary)
     args = parser.parse_args(argv)
     return args.func(args)

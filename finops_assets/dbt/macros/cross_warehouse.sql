@@ -1,0 +1,106 @@
+{#-
+  The SQL that differs between DuckDB and BigQuery, dispatched per adapter (dbt's adapter.dispatch).
+  Models call these macros and are written once.
+
+  Tags are carried as a list of {key, value} records (GCP's own label shape): AWS builds it from its tag
+  columns, Azure from its Tags JSON object, GCP uses labels as they are. One key rule, everywhere:
+  camelCase split into words, lower case, a `user:` prefix dropped, any run of other characters -> `_`,
+  no leading/trailing `_` ("user:Cost Center", "CostCenter", " cost-center" -> "cost_center").
+-#}
+
+{% macro tag_key(expression) -%}{{ adapter.dispatch('tag_key', 'finops')(expression) }}{%- endmacro %}
+
+{% macro duckdb__tag_key(expression) -%}
+trim(regexp_replace(regexp_replace(lower(regexp_replace(trim({{ expression }}), '([a-z0-9])([A-Z])', '\1_\2', 'g')), '^user:', ''), '[^a-z0-9]+', '_', 'g'), '_')
+{%- endmacro %}
+
+{% macro bigquery__tag_key(expression) -%}
+trim(regexp_replace(regexp_replace(lower(regexp_replace(trim({{ expression }}), r'([a-z0-9])([A-Z])', r'\1_\2')), r'^user:', ''), r'[^a-z0-9]+', '_'), '_')
+{%- endmacro %}
+
+
+{#- The value of the first tag whose normalised key is one of `keys` (a list of normalised keys). -#}
+{% macro tag_value(tags, keys) -%}{{ adapter.dispatch('tag_value', 'finops')(tags, keys) }}{%- endmacro %}
+
+{% macro duckdb__tag_value(tags, keys) -%}
+list_filter({{ tags }}, lambda t: {{ finops.tag_key('t.key') }} in ({% for k in keys %}'{{ k }}'{% if not loop.last %}, {% endif %}{% endfor %}) and t.value is not null and t.value <> '')[1].value
+{%- endmacro %}
+
+{% macro bigquery__tag_value(tags, keys) -%}
+(select t.value from unnest({{ tags }}) as t where {{ finops.tag_key('t.key') }} in ({% for k in keys %}'{{ k }}'{% if not loop.last %}, {% endif %}{% endfor %}) and t.value is not null and t.value <> '' limit 1)
+{%- endmacro %}
+
+
+{#- A tag list from (normalised key, value expression) pairs, leaving out empty values. -#}
+{% macro tag_list(pairs) -%}{{ adapter.dispatch('tag_list', 'finops')(pairs) }}{%- endmacro %}
+
+{% macro duckdb__tag_list(pairs) -%}
+{%- if pairs -%}
+list_filter([{% for key, value in pairs %}{'key': '{{ key }}', 'value': cast({{ value }} as varchar)}{% if not loop.last %}, {% endif %}{% endfor %}], lambda t: t.value is not null and t.value <> '')
+{%- else -%}
+cast([] as struct(key varchar, value varchar)[])
+{%- endif -%}
+{%- endmacro %}
+
+{% macro bigquery__tag_list(pairs) -%}
+{%- if pairs -%}
+array(select as struct t.key, t.value from unnest([{% for key, value in pairs %}struct('{{ key }}' as key, cast({{ value }} as string) as value){% if not loop.last %}, {% endif %}{% endfor %}]) as t where t.value is not null and t.value <> '')
+{%- else -%}
+cast([] as array<struct<key string, value string>>)
+{%- endif -%}
+{%- endmacro %}
+
+
+{#- A JSON object (FOCUS Tags) -> a tag list. -#}
+{% macro json_tags_to_list(json_expression) -%}{{ adapter.dispatch('json_tags_to_list', 'finops')(json_expression) }}{%- endmacro %}
+
+{% macro duckdb__json_tags_to_list(json_expression) -%}
+coalesce(map_entries(cast(json({{ json_expression }}) as map(varchar, varchar))), cast([] as struct(key varchar, value varchar)[]))
+{%- endmacro %}
+
+{% macro bigquery__json_tags_to_list(json_expression) -%}
+array(select as struct k as key, json_value({{ json_expression }}, concat('$."', k, '"')) as value from unnest(json_keys({{ json_expression }}, 1)) as k)
+{%- endmacro %}
+
+
+{#- A tag list -> a JSON object with normalised keys (FOCUS `Tags`). -#}
+{% macro tags_json(tags) -%}{{ adapter.dispatch('tags_json', 'finops')(tags) }}{%- endmacro %}
+
+{% macro duckdb__tags_json(tags) -%}
+to_json(map_from_entries(list_transform({{ tags }}, lambda t: {'key': {{ finops.tag_key('t.key') }}, 'value': t.value})))
+{%- endmacro %}
+
+{% macro bigquery__tags_json(tags) -%}
+json_object(array(select {{ finops.tag_key('t.key') }} from unnest({{ tags }}) as t), array(select t.value from unnest({{ tags }}) as t))
+{%- endmacro %}
+
+
+{#- Sum of a numeric field over a repeated record (GCP credits[].amount); 0 when empty. -#}
+{% macro sum_of_field(records, field) -%}{{ adapter.dispatch('sum_of_field', 'finops')(records, field) }}{%- endmacro %}
+
+{% macro duckdb__sum_of_field(records, field) -%}
+coalesce(list_sum(list_transform({{ records }}, lambda r: r.{{ field }})), 0)
+{%- endmacro %}
+
+{% macro bigquery__sum_of_field(records, field) -%}
+coalesce((select sum(r.{{ field }}) from unnest({{ records }}) as r), 0)
+{%- endmacro %}
+
+
+{#- A raw column if the relation has it, else a typed NULL (CUR v1 columns come and go between months). -#}
+{% macro column_or_null(columns, name, data_type) -%}
+{%- if name in columns -%}{{ adapter.quote(name) }}{%- else -%}cast(null as {{ data_type }}){%- endif -%}
+{%- endmacro %}
+
+{% macro relation_columns(relation) -%}
+{%- if execute -%}
+{%- do return(adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list) -%}
+{%- else -%}
+{%- do return([]) -%}
+{%- endif -%}
+{%- endmacro %}
+
+{#- Exact decimal type of money in this warehouse. -#}
+{% macro money_type() -%}{{ adapter.dispatch('money_type', 'finops')() }}{%- endmacro %}
+{% macro duckdb__money_type() -%}decimal(38, 18){%- endmacro %}
+{% macro bigquery__money_type() -%}bignumeric{%- endmacro %}

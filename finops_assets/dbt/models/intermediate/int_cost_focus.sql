@@ -1,0 +1,200 @@
+{#-
+  Every cloud's line items in FOCUS 1.x columns, plus x_ extensions.
+
+  AWS (CUR v1) amortisation, the rule AWS's own amortised-cost view uses:
+    DiscountedUsage           EffectiveCost = reservation/EffectiveCost (the RI's amortised rate)
+    SavingsPlanCoveredUsage   EffectiveCost = savingsPlan/SavingsPlanEffectiveCost
+    SavingsPlanNegation       EffectiveCost = 0 (its negative BilledCost only cancels covered usage)
+    RIFee                     EffectiveCost = the unused part of the reservation (unused amortised upfront
+                              + unused recurring fee); the used part is already in DiscountedUsage
+    SavingsPlanRecurringFee   EffectiveCost = TotalCommitmentToDate - UsedCommitment (the unused commitment)
+    SavingsPlanUpfrontFee     EffectiveCost = 0 (amortised into covered usage)
+    anything else             EffectiveCost = BilledCost
+  so fees are never counted twice. BilledCost is always the unblended cost (what the invoice says).
+  GCP: BilledCost = cost, EffectiveCost = cost + sum(credits.amount) (credits are negative).
+  Azure: the export is FOCUS already; a NULL cost cell (FOCUS samples write a literal NULL) counts as 0.
+  Tax, credits, refunds and adjustments keep their own ChargeCategory; BillingCurrency is kept, never converted.
+  Team / environment / app service / cost center come from tags (AWS tag columns, Azure Tags, GCP labels
+  then project labels), keys normalised by one rule (macros/cross_warehouse.sql); missing -> 'untagged'.
+-#}
+{%- set money = finops.money_type() -%}
+
+with aws as (
+
+    select
+        unblended_cost as BilledCost,
+        case line_item_type
+            when 'DiscountedUsage' then coalesce(reservation_effective_cost, 0)
+            when 'SavingsPlanCoveredUsage' then coalesce(savings_plan_effective_cost, 0)
+            when 'SavingsPlanNegation' then 0
+            when 'RIFee' then coalesce(reservation_unused_amortized_upfront_fee, 0) + coalesce(reservation_unused_recurring_fee, 0)
+            when 'SavingsPlanRecurringFee' then coalesce(savings_plan_total_commitment, 0) - coalesce(savings_plan_used_commitment, 0)
+            when 'SavingsPlanUpfrontFee' then 0
+            else unblended_cost
+        end as EffectiveCost,
+        coalesce(public_on_demand_cost, unblended_cost) as ListCost,
+        unblended_cost as ContractedCost,
+        case
+            when line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage', 'SavingsPlanNegation') then 'Usage'
+            when line_item_type = 'Tax' then 'Tax'
+            when line_item_type in ('Credit', 'Refund', 'BundledDiscount', 'EdpDiscount', 'PrivateRateDiscount') then 'Credit'
+            when line_item_type in ('RIFee', 'Fee', 'SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee') then 'Purchase'
+            else 'Adjustment'
+        end as ChargeCategory,
+        case when line_item_type = 'Refund' then 'Correction' end as ChargeClass,
+        line_item_description as ChargeDescription,
+        usage_start as ChargePeriodStart,
+        coalesce(usage_end, usage_start) as ChargePeriodEnd,
+        billing_period_start as BillingPeriodStart,
+        billing_period_end as BillingPeriodEnd,
+        'AWS' as ProviderName,
+        coalesce(product_name, product_code) as ServiceName,
+        case
+            when product_code in ('AmazonEC2', 'AWSLambda', 'AmazonECS', 'AmazonEKS') then 'Compute'
+            when product_code in ('AmazonS3', 'AmazonEFS', 'AmazonGlacier') then 'Storage'
+            when product_code in ('AmazonRDS', 'AmazonDynamoDB', 'AmazonElastiCache', 'AmazonRedshift') then 'Databases'
+            when product_code in ('AmazonCloudFront', 'AmazonVPC', 'AWSDataTransfer', 'AmazonRoute53') then 'Networking'
+            when product_code in ('AmazonBedrock', 'AmazonSageMaker') then 'AI and Machine Learning'
+            else 'Other'
+        end as ServiceCategory,
+        region_code as RegionId,
+        region_name as RegionName,
+        resource_id as ResourceId,
+        usage_account_id as SubAccountId,
+        case when line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') then usage_amount end as ConsumedQuantity,
+        case when line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') then pricing_unit end as ConsumedUnit,
+        currency_code as BillingCurrency,
+        tags as x_tags,
+        'aws_cur' as x_cost_source,
+        line_item_type as x_charge_type,
+        usage_type as x_usage_type,
+        operation as x_operation,
+        instance_type as x_instance_type,
+        product_code as x_service_code
+    from {{ ref('stg_aws_cur') }}
+
+),
+
+azure as (
+
+    select
+        {#- FOCUS requires the cost columns; an export's NULL cost is no charge (sums are unchanged). #}
+        coalesce(billed_cost, 0) as BilledCost,
+        coalesce(effective_cost, billed_cost, 0) as EffectiveCost,
+        coalesce(list_cost, billed_cost, 0) as ListCost,
+        coalesce(contracted_cost, billed_cost, 0) as ContractedCost,
+        charge_category as ChargeCategory,
+        charge_class as ChargeClass,
+        charge_description as ChargeDescription,
+        charge_period_start as ChargePeriodStart,
+        coalesce(charge_period_end, charge_period_start) as ChargePeriodEnd,
+        billing_period_start as BillingPeriodStart,
+        billing_period_end as BillingPeriodEnd,
+        coalesce(provider_name, 'Microsoft') as ProviderName,
+        service_name as ServiceName,
+        service_category as ServiceCategory,
+        region_id as RegionId,
+        region_name as RegionName,
+        resource_id as ResourceId,
+        sub_account_id as SubAccountId,
+        consumed_quantity as ConsumedQuantity,
+        consumed_unit as ConsumedUnit,
+        billing_currency as BillingCurrency,
+        tags as x_tags,
+        'azure_focus' as x_cost_source,
+        charge_category as x_charge_type,
+        sku_meter_category as x_usage_type,
+        cast(null as {{ dbt.type_string() }}) as x_operation,
+        cast(null as {{ dbt.type_string() }}) as x_instance_type,
+        service_name as x_service_code
+    from {{ ref('stg_azure_focus') }}
+
+),
+
+gcp as (
+
+    select
+        cost as BilledCost,
+        cost + credits_total as EffectiveCost,
+        cost as ListCost,
+        cost as ContractedCost,
+        case cost_type when 'tax' then 'Tax' when 'adjustment' then 'Adjustment' when 'rounding_error' then 'Adjustment' else 'Usage' end as ChargeCategory,
+        case when cost_type = 'adjustment' then 'Correction' end as ChargeClass,
+        sku_description as ChargeDescription,
+        usage_start as ChargePeriodStart,
+        coalesce(usage_end, usage_start) as ChargePeriodEnd,
+        invoice_month as BillingPeriodStart,
+        {{ dbt.dateadd('month', 1, 'invoice_month') }} as BillingPeriodEnd,
+        'Google Cloud' as ProviderName,
+        service_description as ServiceName,
+        case
+            when service_description in ('Compute Engine', 'Cloud Run', 'Cloud Functions', 'Kubernetes Engine') then 'Compute'
+            when service_description in ('Cloud Storage') then 'Storage'
+            when service_description in ('Cloud SQL', 'BigQuery', 'Cloud Spanner', 'Firestore') then 'Databases'
+            when service_description in ('Networking', 'Cloud CDN', 'Cloud Load Balancing') then 'Networking'
+            when service_description in ('Vertex AI', 'Gemini API') then 'AI and Machine Learning'
+            else 'Other'
+        end as ServiceCategory,
+        region as RegionId,
+        region as RegionName,
+        coalesce(resource_global_name, resource_name) as ResourceId,
+        project_id as SubAccountId,
+        cast(usage_amount_in_pricing_units as {{ money }}) as ConsumedQuantity,
+        pricing_unit as ConsumedUnit,
+        currency as BillingCurrency,
+        {#- project labels after resource labels: a resource's own label wins -#}
+        {{ 'list_concat(labels, project_labels)' if target.type == 'duckdb' else 'array_concat(labels, project_labels)' }} as x_tags,
+        'gcp_billing' as x_cost_source,
+        cost_type as x_charge_type,
+        sku_description as x_usage_type,
+        cast(null as {{ dbt.type_string() }}) as x_operation,
+        cast(null as {{ dbt.type_string() }}) as x_instance_type,
+        service_id as x_service_code
+    from {{ ref('stg_gcp_billing') }}
+
+),
+
+unioned as (
+
+    select * from aws
+    union all
+    select * from azure
+    union all
+    select * from gcp
+
+)
+
+select
+    cast(BilledCost as {{ money }}) as BilledCost,
+    cast(EffectiveCost as {{ money }}) as EffectiveCost,
+    cast(ListCost as {{ money }}) as ListCost,
+    cast(ContractedCost as {{ money }}) as ContractedCost,
+    ChargeCategory,
+    ChargeClass,
+    ChargeDescription,
+    ChargePeriodStart,
+    ChargePeriodEnd,
+    BillingPeriodStart,
+    BillingPeriodEnd,
+    ProviderName,
+    ServiceName,
+    ServiceCategory,
+    RegionId,
+    RegionName,
+    ResourceId,
+    SubAccountId,
+    ConsumedQuantity,
+    ConsumedUnit,
+    BillingCurrency,
+    {{ finops.tags_json('x_tags') }} as Tags,
+    x_cost_source,
+    x_charge_type,
+    x_usage_type,
+    x_operation,
+    x_instance_type,
+    x_service_code,
+    coalesce({{ finops.tag_value('x_tags', ['environment', 'env']) }}, 'untagged') as x_environment,
+    coalesce({{ finops.tag_value('x_tags', ['team', 'owner_team']) }}, 'untagged') as x_team,
+    coalesce({{ finops.tag_value('x_tags', ['service', 'app', 'application']) }}, 'untagged') as x_app_service,
+    coalesce({{ finops.tag_value('x_tags', ['cost_center', 'costcenter']) }}, 'untagged') as x_cost_center
+from unioned

@@ -1,0 +1,28 @@
+"""The dbt project, built once. The dbt target is the environment (FINOPS_ENV) through profiles.yml.
+
+`DbtProject.prepare_if_dev()` only parses under `dagster dev`; elsewhere `make install` (and so `make test`,
+`make demo`, CI and the Docker build) runs `dbt parse` first so that target/manifest.json exists.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import cache
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt"
+
+
+@cache
+def finops_dbt_project() -> DbtProject:
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    project.prepare_if_dev()
+    return project
+
+
+def dbt_executable() -> str:
+    """The `dbt` installed next to this interpreter (the venv's bin), so PATH need not contain it."""
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
