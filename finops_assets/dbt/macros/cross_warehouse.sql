@@ -75,6 +75,12 @@ json_object(array(select {{ finops.tag_key('t.key') }} from unnest({{ tags }}) a
 {%- endmacro %}
 
 
+{#- Two arrays (lists) one after the other. -#}
+{% macro concat_lists(first, second) -%}{{ adapter.dispatch('concat_lists', 'finops')(first, second) }}{%- endmacro %}
+{% macro duckdb__concat_lists(first, second) -%}list_concat({{ first }}, {{ second }}){%- endmacro %}
+{% macro bigquery__concat_lists(first, second) -%}array_concat({{ first }}, {{ second }}){%- endmacro %}
+
+
 {#- Sum of a numeric field over a repeated record (GCP credits[].amount); 0 when empty. -#}
 {% macro sum_of_field(records, field) -%}{{ adapter.dispatch('sum_of_field', 'finops')(records, field) }}{%- endmacro %}
 

@@ -14,14 +14,14 @@ from finops_assets.defs.dbt.project import finops_dbt_project
 
 class FinopsDbtTranslator(DagsterDbtTranslator):
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        # Models are keyed by their name alone (the mart schema is configuration, not identity); sources keep
+        # Models and seeds are keyed by their name alone (the mart schema is configuration, not identity); sources keep
         # the raw asset keys of their meta.
-        if dbt_resource_props["resource_type"] == "model":
+        if dbt_resource_props["resource_type"] in ("model", "seed"):
             return dg.AssetKey([dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> Optional[str]:
-        if dbt_resource_props["resource_type"] == "model":
+        if dbt_resource_props["resource_type"] in ("model", "seed"):
             folder = dbt_resource_props["fqn"][1] if len(dbt_resource_props["fqn"]) > 2 else "models"
             return f"dbt_{folder}"
         return super().get_group_name(dbt_resource_props)

@@ -143,7 +143,7 @@ gcp as (
         pricing_unit as ConsumedUnit,
         currency as BillingCurrency,
         {#- project labels after resource labels: a resource's own label wins -#}
-        {{ 'list_concat(labels, project_labels)' if target.type == 'duckdb' else 'array_concat(labels, project_labels)' }} as x_tags,
+        {{ finops.concat_lists('labels', 'project_labels') }} as x_tags,
         'gcp_billing' as x_cost_source,
         cost_type as x_charge_type,
         sku_description as x_usage_type,

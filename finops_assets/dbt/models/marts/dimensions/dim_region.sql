@@ -1,0 +1,18 @@
+{#- Regions per cloud. Names, continent and country from the seed region_geography; a region the seed does
+    not list keeps the export's own region name and gets continent / country 'Unknown'. -#}
+with regions as (
+    select region_key, cloud_provider, region_code, max(RegionName) as export_region_name
+    from {{ ref('int_cost_keyed') }}
+    group by region_key, cloud_provider, region_code
+)
+
+select
+    regions.region_key,
+    regions.cloud_provider,
+    regions.region_code,
+    coalesce(geo.region_name, regions.export_region_name, regions.region_code) as region_name,
+    coalesce(geo.continent, 'Unknown') as continent,
+    coalesce(geo.country, 'Unknown') as country
+from regions
+left join {{ ref('region_geography') }} as geo
+    on geo.cloud_provider = regions.cloud_provider and geo.region_code = regions.region_code

@@ -1,0 +1,20 @@
+{#- Resources per cloud; '(none)' is the member for lines without a resource (tax, credits, fees).
+    resource_type: the ARN service and type (AWS), the provider namespace and type (Azure), the API host and
+    collection (GCP). -#}
+select
+    resource_key,
+    cloud_provider,
+    resource_id,
+    max(case when resource_id <> '(none)' then {{ finops.regex_group('resource_id', '([^/:]+)$') }} end) as resource_name,
+    max(case
+        when resource_id like 'arn:%' then {{ finops.regex_group('resource_id', '^arn:[^:]*:([^:]+:[^:/]*)') }}
+        when lower(resource_id) like '/subscriptions/%' then {{ finops.regex_group('lower(resource_id)', '/providers/([^/]+/[^/]+)') }}
+        when resource_id like '//%' then {{ finops.regex_group('resource_id', '^//([^/]+)') }}
+    end) as resource_type,
+    max(SubAccountId) as sub_account_id,
+    max(region_code) as region_code,
+    max(ServiceName) as cloud_service_name,
+    min(ChargePeriodStart) as first_seen_at,
+    max(ChargePeriodStart) as last_seen_at
+from {{ ref('int_cost_keyed') }}
+group by resource_key, cloud_provider, resource_id

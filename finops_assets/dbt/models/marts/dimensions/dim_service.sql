@@ -1,0 +1,41 @@
+{#- Application services (the `service` tag; untagged lines fall back to `<cloud>/<ServiceName>`, see
+    int_cost_keyed). team / cost_center: the value most line items of the service carry (ties -> the
+    alphabetically first), 'untagged' when none does. -#}
+with lines as (
+    select service_key, service_name, service_source, x_team, x_cost_center, ChargePeriodStart
+    from {{ ref('int_cost_keyed') }}
+),
+
+{%- for attribute in ['x_team', 'x_cost_center'] %}
+{{ attribute }}_ranked as (
+    select
+        service_key,
+        {{ attribute }} as value,
+        row_number() over (partition by service_key order by case when {{ attribute }} = 'untagged' then 1 else 0 end, count(*) desc, {{ attribute }}) as rank_
+    from lines
+    group by service_key, {{ attribute }}
+),
+{%- endfor %}
+
+services as (
+    select
+        service_key,
+        max(service_name) as service_name,
+        max(service_source) as service_source,
+        min(ChargePeriodStart) as first_seen_at,
+        max(ChargePeriodStart) as last_seen_at
+    from lines
+    group by service_key
+)
+
+select
+    services.service_key,
+    services.service_name,
+    services.service_source,
+    x_team_ranked.value as team,
+    x_cost_center_ranked.value as cost_center,
+    services.first_seen_at,
+    services.last_seen_at
+from services
+left join x_team_ranked on x_team_ranked.service_key = services.service_key and x_team_ranked.rank_ = 1
+left join x_cost_center_ranked on x_cost_center_ranked.service_key = services.service_key and x_cost_center_ranked.rank_ = 1

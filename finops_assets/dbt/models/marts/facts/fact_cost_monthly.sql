@@ -1,0 +1,1 @@
+{{ finops.cost_rollup('billing_month', 'month') }}

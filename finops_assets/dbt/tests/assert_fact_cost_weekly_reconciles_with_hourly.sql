@@ -1,0 +1,2 @@
+{{ config(severity='error', meta={'dagster': {'ref': {'name': 'fact_cost_weekly'}}}) }}
+{{ finops.rollup_reconciliation_test('fact_cost_weekly') }}
