@@ -145,7 +145,7 @@ select
     billing_currency,
     cost_source,
     {%- for measure in ['compute_cost', 'storage_cost', 'network_cost', 'database_cost', 'other_cost', 'total_cost',
-                        'effective_cost', 'compute_hours', 'storage_gb_hours', 'network_gb'] %}
+                        'shared_network_cost', 'shared_database_cost', 'effective_cost', 'compute_hours', 'storage_gb_hours', 'network_gb'] %}
     cast(sum({{ measure }}) as {{ finops.money_type() }}) as {{ measure }},
     {%- endfor %}
     max(instance_count) as instance_count,
@@ -159,7 +159,7 @@ group by {{ period }}, billing_month, service_key, region_key, environment_key, 
 
 {#- Rows (billing month, cloud, currency) where a rollup's totals differ from fact_cost_hourly's (a test). -#}
 {% macro rollup_reconciliation_test(rollup) -%}
-{%- set measures = ['total_cost', 'effective_cost', 'compute_cost', 'storage_cost', 'network_cost', 'database_cost', 'other_cost', 'compute_hours', 'storage_gb_hours', 'network_gb', 'line_item_hours'] -%}
+{%- set measures = ['total_cost', 'shared_network_cost', 'shared_database_cost', 'effective_cost', 'compute_cost', 'storage_cost', 'network_cost', 'database_cost', 'other_cost', 'compute_hours', 'storage_gb_hours', 'network_gb', 'line_item_hours'] -%}
 with hourly as (
     select billing_month, cost_source, billing_currency{% for m in measures %}, sum({{ m }}) as {{ m }}{% endfor %}
     from {{ ref('fact_cost_hourly') }}

@@ -29,6 +29,8 @@ COLUMNS = [
     ("resourceTags", "user:Service", "OptionalString"), ("resourceTags", "user:Environment", "OptionalString"),
 ]
 EC2, S3 = ("AmazonEC2", "Amazon Elastic Compute Cloud"), ("AmazonS3", "Amazon Simple Storage Service")
+VPC, TRANSFER = ("AmazonVPC", "Amazon Virtual Private Cloud"), ("AWSDataTransfer", "AWS Data Transfer")
+RDS = ("AmazonRDS", "Amazon Relational Database Service")
 NEXT = "2025-10-01T00:00:00.000Z"
 
 
@@ -54,6 +56,12 @@ ROWS = [
     row("tax", "Tax", at(15, 7), at(15, 7), S3, "", "1", "0.0700000003", ""),
     # one hour of 2 GB-month of storage: 2 x 720 GB-hours
     row("s3", "Usage", at(6, 10), at(6, 11), S3, "bucket-a", "2", "0.046", "GB-Mo", service="search-service", env="stg"),
+    # 4 September: an untagged NAT gateway (shared network pool), data transfer of two tagged services
+    # (2 GB and 1 GB: the bytes driver), an untagged database (shared database pool, no query counts loaded)
+    row("nat", "Usage", at(4, 5), at(4, 6), VPC, "nat-1", "1", "10", "Hrs"),
+    row("dt-checkout", "Usage", at(4, 7), at(4, 8), TRANSFER, "", "2", "0.18", "GB", service="checkout-service", env="prod"),
+    row("dt-search", "Usage", at(4, 7), at(4, 8), TRANSFER, "", "1", "0.09", "GB", service="search-service", env="prod"),
+    row("db", "Usage", at(4, 9), at(4, 10), RDS, "db-1", "1", "5", "Hrs"),
 ]
 MONTH_HOURS = 720
 SCALE = Decimal("1e-18")
@@ -102,10 +110,12 @@ def test_every_model_and_its_checks_pass(built):
     assert checks and all(c.passed for c in checks), [c.check_name for c in checks if not c.passed]
     names = {c.check_name for c in checks}
     assert {"assert_fact_cost_hourly_reconciles_with_focus", "assert_fact_cost_daily_reconciles_with_hourly",
-            "assert_fact_cost_weekly_reconciles_with_hourly", "assert_fact_cost_monthly_reconciles_with_hourly"} <= names
+            "assert_fact_cost_weekly_reconciles_with_hourly", "assert_fact_cost_monthly_reconciles_with_hourly",
+            "assert_fact_cost_allocation_sums_exactly"} <= names
     materialized = {e.materialization.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert materialized >= {"dim_service", "dim_region", "dim_environment", "dim_resource", "dim_time", "region_geography",
-                            "fact_cost_hourly", "fact_cost_daily", "fact_cost_weekly", "fact_cost_monthly"}
+                            "fact_cost_hourly", "fact_cost_daily", "fact_cost_weekly", "fact_cost_monthly",
+                            "int_allocation_drivers", "fact_cost_allocation"}
 
 
 def test_three_whole_hours_put_the_rounding_remainder_in_the_first(built):
@@ -199,3 +209,30 @@ def test_dimensions_have_stable_keys_and_documented_fallbacks(built):
     for dim, key in (("dim_service", "service_key"), ("dim_region", "region_key"), ("dim_environment", "environment_key"),
                      ("dim_resource", "resource_key")):
         assert query(settings, f"SELECT count(*) FROM finops.fact_cost_hourly f ANTI JOIN finops.{dim} d USING ({key})") == [(0,)]
+
+
+def test_shared_costs_are_allocated_by_bytes_or_evenly_and_sum_exactly(built):
+    settings = built[0]
+    rows = query(settings, """
+        SELECT s.service_name, a.cost_pool, a.allocation_method, a.is_even_split, a.allocated_cost
+        FROM finops.fact_cost_allocation a JOIN finops.dim_service s USING (service_key)
+        WHERE a.date = DATE '2025-09-04' AND a.cloud_provider = 'aws' ORDER BY 2, 1""")
+    fee_day = 24 * share(Decimal("100.0000000001"), 3600, MONTH_HOURS * 3600)  # the untagged monthly fee's day
+    assert rows == [
+        ("aws/Amazon Elastic Compute Cloud", "direct", "unattributed", False, fee_day),
+        ("checkout-service", "direct", "tag", False, Decimal("0.18")),
+        ("search-service", "direct", "tag", False, Decimal("0.09")),
+        # 5 dollars, no query counts: split evenly, flagged
+        ("checkout-service", "shared_database", "even_split", True, Decimal("2.5")),
+        ("search-service", "shared_database", "even_split", True, Decimal("2.5")),
+        # 10 dollars by bytes 2:1; the largest share takes the rounding remainder
+        ("checkout-service", "shared_network", "bytes", False, Decimal("6.666666666666666667")),
+        ("search-service", "shared_network", "bytes", False, Decimal("3.333333333333333333")),
+    ]
+    assert sum(r[4] for r in rows) == Decimal("15.27") + fee_day
+    totals = query(settings, """SELECT (SELECT sum(total_cost) FROM finops.fact_cost_daily),
+                                       (SELECT sum(allocated_cost) FROM finops.fact_cost_allocation)""")[0]
+    assert totals[0] == totals[1]
+    # days without any tagged service keep their pools where they are
+    assert query(settings, """SELECT count(*) FROM finops.fact_cost_allocation
+                              WHERE allocation_method = 'unallocated' AND cloud_provider = 'aws'""") == [(0,)]

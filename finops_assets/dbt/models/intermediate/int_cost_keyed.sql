@@ -9,6 +9,11 @@
     region       (cloud, RegionId); lines without a region (tax, global services) -> 'global'
     resource     (cloud, ResourceId); lines without a resource -> '(none)'
   and their surrogate keys (md5 of the business key, the same on DuckDB and BigQuery).
+  cost_pool: which allocation pool a line's cost belongs to (models/marts/allocation):
+    shared_network   Networking cost with no service tag, a service tag of 'shared', or a NAT gateway /
+                     load balancer line (by usage type or service name) -> split by bytes
+    shared_database  Databases cost with no service tag or a service tag of 'shared' -> split by query count
+    direct           everything else: attributed by its tags
 -#}
 with lines as (
 
@@ -23,7 +28,18 @@ with lines as (
         {{ finops.environment_name('x_environment') }} as environment_name,
         coalesce(nullif(RegionId, ''), 'global') as region_code,
         coalesce(nullif(ResourceId, ''), '(none)') as resource_id,
-        cast(BillingPeriodStart as date) as billing_month
+        cast(BillingPeriodStart as date) as billing_month,
+        case
+            when ServiceCategory = 'Networking' and (
+                x_app_service in ('untagged', 'shared')
+                or lower(coalesce(x_usage_type, '')) like '%natgateway%' or lower(coalesce(x_usage_type, '')) like '%nat gateway%'
+                or lower(coalesce(x_usage_type, '')) like '%loadbalancer%' or lower(coalesce(x_usage_type, '')) like '%load balancer%'
+                or lower(coalesce(ServiceName, '')) like '%load balanc%' or lower(coalesce(ServiceName, '')) like '%nat%gateway%'
+                or lower(coalesce(ServiceName, '')) = 'cloud nat'
+            ) then 'shared_network'
+            when ServiceCategory = 'Databases' and x_app_service in ('untagged', 'shared') then 'shared_database'
+            else 'direct'
+        end as cost_pool
     from {{ ref('int_cost_focus') }}
 
 )

@@ -10,7 +10,8 @@
 
   total_cost is BilledCost (what the invoice says; reconciles with the raw exports), effective_cost the
   amortised EffectiveCost. The category columns split total_cost by FOCUS ServiceCategory:
-  Compute / Storage / Networking / Databases, everything else in other_cost.
+  Compute / Storage / Networking / Databases, everything else in other_cost. shared_network_cost and
+  shared_database_cost: the part of total_cost in a shared allocation pool (int_cost_keyed.cost_pool).
   compute_hours: consumed quantity of Compute lines measured in hours; storage_gb_hours: Storage lines in
   GB-month (x hours of the billing month) or GB-hours; network_gb: Networking lines in GB.
 -#}
@@ -72,7 +73,7 @@ spread as (
         hour,
         billing_month,
         service_key, region_key, environment_key, resource_key,
-        cloud_provider, BillingCurrency, x_cost_source, ServiceCategory, x_instance_type, ResourceId,
+        cloud_provider, BillingCurrency, x_cost_source, ServiceCategory, x_instance_type, ResourceId, cost_pool,
         {%- for amount in amounts %}
         case
             when n_hours = 1 then {{ amount }}
@@ -103,6 +104,8 @@ select
     cast(coalesce(sum(case when ServiceCategory = 'Databases' then BilledCost end), 0) as {{ money }}) as database_cost,
     cast(coalesce(sum(case when ServiceCategory not in ('Compute', 'Storage', 'Networking', 'Databases') or ServiceCategory is null then BilledCost end), 0) as {{ money }}) as other_cost,
     cast(sum(BilledCost) as {{ money }}) as total_cost,
+    cast(coalesce(sum(case when cost_pool = 'shared_network' then BilledCost end), 0) as {{ money }}) as shared_network_cost,
+    cast(coalesce(sum(case when cost_pool = 'shared_database' then BilledCost end), 0) as {{ money }}) as shared_database_cost,
     cast(sum(EffectiveCost) as {{ money }}) as effective_cost,
     cast(coalesce(sum(compute_hours_q), 0) as {{ money }}) as compute_hours,
     cast(coalesce(sum(storage_gb_hours_q), 0) as {{ money }}) as storage_gb_hours,
