@@ -19,7 +19,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             build_aws_cur_raw(settings),
             build_azure_focus_raw(settings),
             build_gcp_billing_export(settings),
-            build_dbt_assets(),
+            *build_dbt_assets(settings),
         ],
         resources=build_resources(settings),
     )

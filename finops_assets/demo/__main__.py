@@ -138,21 +138,27 @@ def materialize(args: argparse.Namespace) -> int:
 
 
 def models(args: argparse.Namespace) -> int:
-    """One run of every dbt model downstream of the raw months (`dbt build`: models and their tests)."""
+    """The dbt models over every month that has raw data, in one run: the monthly models as one dbt invocation
+    over the month range (as a single-run backfill does), then the dimensions (`dbt build`: tests included)."""
     import dagster as dg
 
     from finops_assets.definitions import build_definitions
+    from finops_assets.defs.dbt.runs import build_models
 
-    defs = build_definitions(load_settings())
-    raw = {dg.AssetKey(s.asset) for s in SOURCES}
-    selection = [key for key in defs.resolve_all_asset_keys() if key not in raw]
+    settings = load_settings()
+    landing = landing_from_url(settings.landing_url)
+    months = sorted({m for s in SOURCES for m in s.months(landing, settings)})
+    if not months:
+        print(f"no exports under {settings.landing_url}: run `make demo-data` first", file=sys.stderr)
+        return 1
+    defs = build_definitions(settings)
     with dg.DagsterInstance.get() as instance:
-        result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
-            instance=instance, asset_selection=selection, raise_on_error=False
-        )
+        result = build_models(defs, months, instance)
     checks = [e for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     passed = sum(1 for e in checks if e.event_specific_data.passed)
-    print(f"dbt build: {len(selection)} models {'ok' if result.success else 'FAILED'}, {passed}/{len(checks)} checks passed (run {result.run_id})")
+    models_built = {e.materialization.asset_key for e in result.get_asset_materialization_events()}
+    print(f"dbt build {months[0]:%Y-%m}..{months[-1]:%Y-%m}: {len(models_built)} models "
+          f"{'ok' if result.success else 'FAILED'}, {passed}/{len(checks)} checks passed (run {result.run_id})")
     return 0 if result.success and passed == len(checks) else 1
 
 

@@ -138,6 +138,7 @@ select
     {{ period }} as {{ period_name }},
     billing_month,
     service_key,
+    service_source,
     region_key,
     environment_key,
     resource_key,
@@ -153,7 +154,8 @@ select
     sum(line_item_hours) as line_item_hours,
     count(*) as hours_with_cost
 from {{ ref('fact_cost_hourly') }}
-group by {{ period }}, billing_month, service_key, region_key, environment_key, resource_key, cloud_provider, billing_currency, cost_source
+where {{ finops.in_run_months('billing_month') }}
+group by {{ period }}, billing_month, service_key, service_source, region_key, environment_key, resource_key, cloud_provider, billing_currency, cost_source
 {%- endmacro %}
 
 
@@ -163,11 +165,13 @@ group by {{ period }}, billing_month, service_key, region_key, environment_key, 
 with hourly as (
     select billing_month, cost_source, billing_currency{% for m in measures %}, sum({{ m }}) as {{ m }}{% endfor %}
     from {{ ref('fact_cost_hourly') }}
+    where {{ finops.in_run_months('billing_month') }}
     group by 1, 2, 3
 ),
 rolled as (
     select billing_month, cost_source, billing_currency{% for m in measures %}, sum({{ m }}) as {{ m }}{% endfor %}
     from {{ ref(rollup) }}
+    where {{ finops.in_run_months('billing_month') }}
     group by 1, 2, 3
 )
 select hourly.billing_month, hourly.cost_source, hourly.billing_currency, hourly.total_cost, rolled.total_cost as rollup_total_cost

@@ -3,16 +3,16 @@
     allocations sum exactly to the pool. -#}
 with daily as (
     select date, cloud_provider, billing_currency, sum(total_cost) as total
-    from {{ ref('fact_cost_daily') }} group by 1, 2, 3
+    from {{ ref('fact_cost_daily') }} where {{ finops.in_run_months('billing_month') }} group by 1, 2, 3
 ),
 allocated as (
     select date, cloud_provider, billing_currency, sum(allocated_cost) as total
-    from {{ ref('fact_cost_allocation') }} group by 1, 2, 3
+    from {{ ref('fact_cost_allocation') }} where {{ finops.in_run_months('billing_month') }} group by 1, 2, 3
 ),
 pools as (
     select date, cloud_provider, billing_currency, cost_pool, max(pool_cost) as pool_cost, sum(allocated_cost) as allocated
     from {{ ref('fact_cost_allocation') }}
-    where cost_pool <> 'direct'
+    where cost_pool <> 'direct' and {{ finops.in_run_months('billing_month') }}
     group by 1, 2, 3, 4
 )
 {#- (a day whose costs sum to zero may have no allocation rows: compared as zero) -#}

@@ -4,12 +4,15 @@ groups follow the dbt folders (staging, intermediate, marts); dbt tests become a
 (No `from __future__ import annotations` here: Dagster reads the asset function's annotations at runtime.)
 """
 
+import json
 from typing import Any, Mapping, Optional
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from finops_assets.defs.dbt.project import finops_dbt_project
+from finops_assets.partitions import billing_month_partitions
+from finops_assets.settings import Settings
 
 
 class FinopsDbtTranslator(DagsterDbtTranslator):
@@ -27,16 +30,43 @@ class FinopsDbtTranslator(DagsterDbtTranslator):
         return super().get_group_name(dbt_resource_props)
 
 
-def build_dbt_assets() -> dg.AssetsDefinition:
+# Models tagged `monthly` hold billing months: they are partitioned like the raw assets, get the months to
+# (re)build as dbt vars and replace just those months (incremental). The rest (dimensions, seeds) are small,
+# rebuilt whole after the months they read.
+MONTHLY_SELECTOR = "tag:monthly"
+
+
+def month_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
+    """The billing months of this run as dbt vars: [min_month, max_month) (a range on a single-run backfill)."""
+    window = context.partition_time_window
+    return {"min_month": window.start.date().isoformat(), "max_month": window.end.date().isoformat()}
+
+
+def build_dbt_assets(settings: Settings) -> list[dg.AssetsDefinition]:
     project = finops_dbt_project()
+    translator = FinopsDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
     @dbt_assets(
         manifest=project.manifest_path,
         project=project,
-        name="finops_dbt_models",
-        dagster_dbt_translator=FinopsDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+        name="finops_dbt_monthly",
+        select=MONTHLY_SELECTOR,
+        partitions_def=billing_month_partitions(settings.start_month),
+        # A 39-month backfill is one dbt invocation over the whole range, not 39.
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        dagster_dbt_translator=translator,
     )
-    def finops_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    def finops_dbt_monthly(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        yield from dbt.cli(["build", "--vars", json.dumps(month_vars(context))], context=context).stream()
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        name="finops_dbt_dimensions",
+        exclude=MONTHLY_SELECTOR,
+        dagster_dbt_translator=translator,
+    )
+    def finops_dbt_dimensions(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         yield from dbt.cli(["build"], context=context).stream()
 
-    return finops_dbt_models
+    return [finops_dbt_monthly, finops_dbt_dimensions]

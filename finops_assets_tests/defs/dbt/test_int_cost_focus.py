@@ -13,6 +13,7 @@ import dagster as dg
 import pytest
 
 from finops_assets.definitions import build_definitions
+from finops_assets.defs.dbt.runs import build_models
 from finops_assets.settings import load_settings
 from finops_assets_tests.conftest import MONTH, materialize_month, query
 from finops_assets_tests.cur_exports import CurExport
@@ -87,7 +88,7 @@ def built(tmp_path_factory):
         defs = build_definitions(settings)
         for asset in ("aws_cur_raw", "azure_focus_raw", "gcp_billing_export"):
             materialize_month(defs, MONTH, asset=asset)
-        result = dg.materialize([defs.resolve_assets_def("int_cost_focus")], instance=dg.DagsterInstance.ephemeral())
+        result = build_models(defs, [MONTH], dg.DagsterInstance.ephemeral())
         yield settings, result, azure
 
 

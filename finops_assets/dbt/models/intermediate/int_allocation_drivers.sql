@@ -6,6 +6,7 @@
                      empty and database pools are split evenly, flagged is_even_split)
   One row per (date, cloud_provider, service_key, driver).
 -#}
+{{ config(materialized='ephemeral') }}
 with network as (
     select
         daily.date,
@@ -14,8 +15,7 @@ with network as (
         'network_bytes' as driver,
         sum(daily.network_gb) * 1000000000 as quantity
     from {{ ref('fact_cost_daily') }} as daily
-    inner join {{ ref('dim_service') }} as service on service.service_key = daily.service_key
-    where service.service_source = 'tag' and service.service_name <> 'shared'
+    where daily.service_source = 'tag' and {{ finops.in_run_months('daily.billing_month') }}
     group by daily.date, daily.cloud_provider, daily.service_key
     having sum(daily.network_gb) > 0
 ),

@@ -24,7 +24,7 @@ with lines as (
             when x_app_service <> 'untagged' then x_app_service
             else concat({{ finops.cloud_provider('ProviderName') }}, '/', coalesce(ServiceName, 'unknown'))
         end as service_name,
-        case when x_app_service <> 'untagged' then 'tag' else 'cloud_service' end as service_source,
+        case when x_app_service = 'shared' then 'shared' when x_app_service <> 'untagged' then 'tag' else 'cloud_service' end as service_source,
         {{ finops.environment_name('x_environment') }} as environment_name,
         coalesce(nullif(RegionId, ''), 'global') as region_code,
         coalesce(nullif(ResourceId, ''), '(none)') as resource_id,

@@ -1,4 +1,6 @@
 {#-
+  (Reads fact_cost_daily only, not the dimensions, so that a month's allocation is built in the same monthly
+  run as its facts; service_source says whether a service comes from a tag.)
   Every dollar of fact_cost_daily attributed to a service, per day, cloud and currency:
     direct           cost of tagged lines stays with the service its tags name (allocation_method 'tag');
                      untagged direct cost stays with its cloud-service fallback ('unattributed')
@@ -14,19 +16,20 @@
   minus the others, so the allocated amounts sum exactly to the pool, and the table sums exactly to
   fact_cost_daily.
 -#}
+{{ config(**finops.monthly_config()) }}
 {%- set money = finops.money_type() -%}
 
 with daily as (
     select
         daily.date, daily.billing_month, daily.cloud_provider, daily.billing_currency, daily.service_key,
-        service.service_source, service.service_name,
+        daily.service_source,
         sum(daily.total_cost) as total_cost,
         sum(daily.shared_network_cost) as shared_network_cost,
         sum(daily.shared_database_cost) as shared_database_cost
     from {{ ref('fact_cost_daily') }} as daily
-    inner join {{ ref('dim_service') }} as service on service.service_key = daily.service_key
+    where {{ finops.in_run_months('daily.billing_month') }}
     group by daily.date, daily.billing_month, daily.cloud_provider, daily.billing_currency, daily.service_key,
-             service.service_source, service.service_name
+             daily.service_source
 ),
 
 direct as (
@@ -59,7 +62,7 @@ recipients as (
     {#- tagged services with cost that day in that cloud and currency -#}
     select distinct date, cloud_provider, billing_currency, service_key
     from daily
-    where service_source = 'tag' and service_name <> 'shared'
+    where service_source = 'tag'
 ),
 
 candidates as (

@@ -1,1 +1,2 @@
+{{ config(**finops.monthly_config()) }}
 {{ finops.cost_rollup('date', 'date') }}

@@ -15,6 +15,7 @@
   compute_hours: consumed quantity of Compute lines measured in hours; storage_gb_hours: Storage lines in
   GB-month (x hours of the billing month) or GB-hours; network_gb: Networking lines in GB.
 -#}
+{{ config(**finops.monthly_config()) }}
 {%- set money = finops.money_type() -%}
 {%- set amounts = ['BilledCost', 'EffectiveCost', 'compute_hours_q', 'storage_gb_hours_q', 'network_gb_q'] -%}
 
@@ -39,6 +40,7 @@ with lines as (
             when ServiceCategory = 'Networking' and lower(ConsumedUnit) in ('gb', 'gib', 'gibibyte') then ConsumedQuantity
         end as network_gb_q
     from {{ ref('int_cost_keyed') }}
+    where {{ finops.in_run_months('billing_month') }}
 
 ),
 
@@ -73,7 +75,7 @@ spread as (
         hour,
         billing_month,
         service_key, region_key, environment_key, resource_key,
-        cloud_provider, BillingCurrency, x_cost_source, ServiceCategory, x_instance_type, ResourceId, cost_pool,
+        cloud_provider, BillingCurrency, x_cost_source, ServiceCategory, x_instance_type, ResourceId, cost_pool, service_source,
         {%- for amount in amounts %}
         case
             when n_hours = 1 then {{ amount }}
@@ -92,6 +94,7 @@ select
     cast(hour as date) as date,
     billing_month,
     service_key,
+    service_source,
     region_key,
     environment_key,
     resource_key,
@@ -114,4 +117,4 @@ select
     max(x_instance_type) as instance_type,
     count(*) as line_item_hours
 from spread
-group by hour, billing_month, service_key, region_key, environment_key, resource_key, cloud_provider, BillingCurrency, x_cost_source
+group by hour, billing_month, service_key, service_source, region_key, environment_key, resource_key, cloud_provider, BillingCurrency, x_cost_source

@@ -1,0 +1,31 @@
+{#-
+  Month-partitioned models. Dagster passes the billing months of a run as vars: [min_month, max_month)
+  (one month, or a whole range on a single-run backfill). Models tagged `monthly` read only those months
+  and replace exactly those months of their table:
+    DuckDB    incremental delete+insert on billing_month (one transaction)
+    BigQuery  incremental insert_overwrite of the month partitions (partition_by billing_month, monthly)
+  Without the vars (a plain `dbt build`), every month is rebuilt.
+-#}
+
+{#- A SQL condition keeping the rows of the run's billing months (`true` without the vars). -#}
+{% macro in_run_months(column) -%}
+{%- if var('min_month', none) and var('max_month', none) -%}
+({{ column }} >= cast('{{ var("min_month") }}' as date) and {{ column }} < cast('{{ var("max_month") }}' as date))
+{%- else -%}
+(1 = 1)
+{%- endif -%}
+{%- endmacro %}
+
+{#- The config of a monthly incremental model keyed by its `billing_month` DATE column. -#}
+{% macro monthly_config(column='billing_month') -%}
+{{- return(adapter.dispatch('monthly_config', 'finops')(column)) -}}
+{%- endmacro %}
+
+{% macro duckdb__monthly_config(column) -%}
+{{- return({'materialized': 'incremental', 'incremental_strategy': 'delete+insert', 'unique_key': column, 'on_schema_change': 'append_new_columns'}) -}}
+{%- endmacro %}
+
+{% macro bigquery__monthly_config(column) -%}
+{{- return({'materialized': 'incremental', 'incremental_strategy': 'insert_overwrite', 'on_schema_change': 'append_new_columns',
+           'partition_by': {'field': column, 'data_type': 'date', 'granularity': 'month'}}) -}}
+{%- endmacro %}

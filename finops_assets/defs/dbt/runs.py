@@ -1,0 +1,26 @@
+"""Running the dbt models from Python (the demo, tests): one Dagster run over a range of billing months, the way a
+single-run backfill does it, followed in the same run by the unpartitioned models (dimensions, seeds)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dagster as dg
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+
+def dbt_asset_keys(defs: dg.Definitions) -> tuple[list[dg.AssetKey], list[dg.AssetKey]]:
+    """(monthly model keys, unpartitioned model keys)."""
+    monthly = sorted(defs.resolve_assets_def("int_cost_focus").keys)
+    others = sorted(defs.resolve_assets_def("dim_time").keys)
+    return monthly, others
+
+
+def build_models(defs: dg.Definitions, months: list[date], instance: dg.DagsterInstance, *, raise_on_error: bool = False
+                 ) -> dg.ExecuteInProcessResult:
+    """`dbt build` of the monthly models for [min(months), max(months)] in one dbt invocation, then the rest."""
+    monthly, others = dbt_asset_keys(defs)
+    tags = {ASSET_PARTITION_RANGE_START_TAG: min(months).isoformat(), ASSET_PARTITION_RANGE_END_TAG: max(months).isoformat()}
+    return defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        instance=instance, asset_selection=monthly + others, tags=tags, raise_on_error=raise_on_error
+    )
