@@ -7,6 +7,9 @@ empty numeric cells, descriptions holding commas, quotes and newlines, untagged 
 types, several CSV.gz parts per month, and restated months (a second assembly that adds a tag column).
 
 Dimension values (services, regions, environments, teams) are shared with the other clouds' demo data.
+Amazon Bedrock lines are LLM usage as CUR writes it (BEDROCK_USAGE): one usage type per model and token type, in
+thousands of tokens priced per `1K tokens` (or per image), costing quantity x rate exactly, tagged with the
+customer and project they served (user:CustomerId, user:ProjectId).
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ import duckdb
 from finops_assets.demo.dimensions import (
     APP_SERVICES,
     COST_CENTERS,
+    CUSTOMERS,
     ENVIRONMENTS,
+    LLM_PROJECTS,
     TEAMS,
     decimal_text,
     next_month,
@@ -35,6 +40,20 @@ SERVICES = ["AmazonEC2", "AmazonS3", "AmazonRDS", "AWSLambda", "AmazonCloudFront
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1"]
 REGION_NAMES = ["US East (N. Virginia)", "US West (Oregon)", "EU (Ireland)", "EU (Frankfurt)", "Asia Pacific (Singapore)"]
 _FIELD_DRAW = re.compile(r"\bh\((\d+)\)")
+# Amazon Bedrock on-demand usage as CUR names it: the usage type is `<region prefix>-<model>-<token type>`
+# (`USE1-Claude3Sonnet-input-tokens`, `-output-tokens`, `-cache-read-input-token-count`), priced per
+# `1K tokens`, with lineItem/UsageAmount in thousands of tokens; image models bill per image
+# (`USE1-NovaCanvas-T2I-1024-Standard`). (usage type after the prefix, pricing/unit, rate in 1e-7 USD per unit)
+BEDROCK_USAGE = [
+    ("Claude3Sonnet-input-tokens", "1K tokens", 30000),  # $0.003 per 1K input tokens
+    ("Claude3Sonnet-output-tokens", "1K tokens", 150000),  # $0.015
+    ("Claude3Haiku-input-tokens", "1K tokens", 2500),  # $0.00025
+    ("Claude3Haiku-output-tokens", "1K tokens", 12500),  # $0.00125
+    ("NovaPro-input-tokens", "1K tokens", 8000),  # $0.0008
+    ("NovaPro-output-tokens", "1K tokens", 32000),  # $0.0032
+    ("NovaPro-cache-read-input-token-count", "1K tokens", 2000),  # $0.0002
+    ("NovaCanvas-T2I-1024-Standard", "Image", 400000),  # $0.04 per image
+]
 # Cumulative percent thresholds of the line item type mix.
 LINE_ITEM_TYPES = [
     ("Usage", 68), ("DiscountedUsage", 76), ("SavingsPlanCoveredUsage", 84), ("Tax", 88),
@@ -68,6 +87,8 @@ def _columns(extra_tag: bool) -> list[tuple[str, str, str, str]]:
     `cost` the unblended cost text, `ts` the usage start; defined in the row CTE."""
     tag = lambda field, values: f"CASE WHEN untagged THEN NULL ELSE {_pick(values, field)} END"  # noqa: E731
     usage = "lt IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')"
+    # Bedrock's rate is its price per unit; other services draw one.
+    rate = f"CASE WHEN bedrock THEN {decimal_text('llm_rate * 1000', 10)} ELSE {decimal_text('h(11) % 10000000000', 10)} END"
     columns = [
         ("identity", "LineItemId", "String", "md5(concat(seed, '-', month_index, '-', version, '-', i))"),
         ("identity", "TimeInterval", "Interval", "strftime(ts, '%Y-%m-%dT%H:00:00Z') || '/' || strftime(ts + INTERVAL 1 HOUR, '%Y-%m-%dT%H:00:00Z')"),
@@ -83,17 +104,17 @@ def _columns(extra_tag: bool) -> list[tuple[str, str, str, str]]:
         ("lineItem", "UsageStartDate", "DateTime", "strftime(ts, '%Y-%m-%dT%H:%M:%S.000Z')"),
         ("lineItem", "UsageEndDate", "DateTime", "strftime(ts + INTERVAL 1 HOUR, '%Y-%m-%dT%H:%M:%S.000Z')"),
         ("lineItem", "ProductCode", "String", "service"),
-        ("lineItem", "UsageType", "String", "CASE WHEN lt = 'Tax' THEN 'Tax' ELSE region_prefix || ':' || usage_kind END"),
+        ("lineItem", "UsageType", "String", "CASE WHEN lt = 'Tax' THEN 'Tax' ELSE usage_type END"),
         ("lineItem", "Operation", "String", "CASE WHEN lt = 'Tax' THEN '' WHEN service = 'AmazonEC2' THEN 'RunInstances' WHEN service = 'AmazonBedrock' THEN 'InvokeModel' ELSE 'Operation' END"),
         ("lineItem", "AvailabilityZone", "String", f"CASE WHEN {usage} AND service IN ('AmazonEC2', 'AmazonRDS') THEN region || chr(97 + (h(42) % 3)::INTEGER) ELSE NULL END"),
         ("lineItem", "ResourceId", "String", f"CASE WHEN {usage} THEN resource_id ELSE NULL END"),
-        ("lineItem", "UsageAmount", "BigDecimal", f"CASE WHEN {usage} THEN {decimal_text('h(10) % 100000000', 6)} ELSE '1' END"),
+        ("lineItem", "UsageAmount", "BigDecimal", f"CASE WHEN bedrock AND {usage} THEN {decimal_text('llm_milli', 3)} WHEN {usage} THEN {decimal_text('h(10) % 100000000', 6)} ELSE '1' END"),
         ("lineItem", "NormalizationFactor", "OptionalBigDecimal", "CASE WHEN service = 'AmazonEC2' AND lt <> 'Tax' THEN ['0.5', '1', '4', '8'][1 + (h(43) % 4)::INTEGER] ELSE NULL END"),
         ("lineItem", "NormalizedUsageAmount", "OptionalBigDecimal", f"CASE WHEN service = 'AmazonEC2' AND {usage} THEN {decimal_text('h(10) % 100000000', 6)} ELSE NULL END"),
         ("lineItem", "CurrencyCode", "String", "'USD'"),
-        ("lineItem", "UnblendedRate", "OptionalBigDecimal", f"CASE WHEN {usage} THEN {decimal_text('h(11) % 10000000000', 10)} ELSE NULL END"),
+        ("lineItem", "UnblendedRate", "OptionalBigDecimal", f"CASE WHEN {usage} THEN {rate} ELSE NULL END"),
         ("lineItem", "UnblendedCost", "BigDecimal", "cost"),
-        ("lineItem", "BlendedRate", "OptionalBigDecimal", f"CASE WHEN {usage} THEN {decimal_text('h(11) % 10000000000', 10)} ELSE NULL END"),
+        ("lineItem", "BlendedRate", "OptionalBigDecimal", f"CASE WHEN {usage} THEN {rate} ELSE NULL END"),
         ("lineItem", "BlendedCost", "BigDecimal", "cost"),
         ("lineItem", "LineItemDescription", "String", "description"),
         ("lineItem", "TaxType", "String", "CASE WHEN lt = 'Tax' THEN 'VAT' ELSE NULL END"),
@@ -109,14 +130,14 @@ def _columns(extra_tag: bool) -> list[tuple[str, str, str, str]]:
         ("product", "operatingSystem", "String", "CASE WHEN service = 'AmazonEC2' THEN 'Linux' ELSE NULL END"),
         ("product", "servicecode", "String", "service"),
         ("product", "sku", "String", "upper(substr(md5(service || usage_kind), 1, 16))"),
-        ("product", "usagetype", "String", "region_prefix || ':' || usage_kind"),
+        ("product", "usagetype", "String", "usage_type"),
         ("pricing", "RateCode", "String", "upper(substr(md5(service || usage_kind), 1, 16)) || '.JRTCKXETXF.6YS6EN2CT7'"),
         ("pricing", "RateId", "String", "(100000000 + h(45) % 900000000)::VARCHAR"),
         ("pricing", "currency", "String", "'USD'"),
         ("pricing", "publicOnDemandCost", "OptionalBigDecimal", f"CASE WHEN {usage} THEN on_demand ELSE NULL END"),
-        ("pricing", "publicOnDemandRate", "OptionalBigDecimal", f"CASE WHEN {usage} THEN {decimal_text('h(11) % 10000000000', 10)} ELSE NULL END"),
+        ("pricing", "publicOnDemandRate", "OptionalBigDecimal", f"CASE WHEN {usage} THEN {rate} ELSE NULL END"),
         ("pricing", "term", "String", "CASE WHEN lt IN ('DiscountedUsage', 'RIFee') THEN 'Reserved' WHEN lt = 'Tax' THEN NULL ELSE 'OnDemand' END"),
-        ("pricing", "unit", "String", "CASE WHEN service = 'AmazonS3' THEN 'GB-Mo' WHEN service = 'AmazonBedrock' THEN '1K tokens' ELSE 'Hrs' END"),
+        ("pricing", "unit", "String", "CASE WHEN service = 'AmazonS3' THEN 'GB-Mo' WHEN service = 'AmazonCloudFront' THEN 'GB' WHEN bedrock THEN llm_unit ELSE 'Hrs' END"),
         ("reservation", "AmortizedUpfrontCostForUsage", "OptionalBigDecimal", f"CASE WHEN lt = 'DiscountedUsage' THEN {decimal_text('h(20) % 10000000000', 10)} ELSE NULL END"),
         ("reservation", "AmortizedUpfrontFeeForBillingPeriod", "OptionalBigDecimal", f"CASE WHEN lt = 'RIFee' THEN {decimal_text('h(21) % 100000000000000', 10)} ELSE NULL END"),
         ("reservation", "EffectiveCost", "OptionalBigDecimal", f"CASE WHEN lt = 'DiscountedUsage' THEN {decimal_text('h(22) % 30000000000', 10)} ELSE NULL END"),
@@ -138,6 +159,9 @@ def _columns(extra_tag: bool) -> list[tuple[str, str, str, str]]:
         ("resourceTags", "user:Environment", "OptionalString", tag(35, ENVIRONMENTS)),
         ("resourceTags", "user:Service", "OptionalString", tag(36, APP_SERVICES)),
         ("resourceTags", "user:Team", "OptionalString", tag(37, TEAMS)),
+        # Bedrock application inference profiles tagged per customer and project.
+        ("resourceTags", "user:CustomerId", "OptionalString", f"CASE WHEN bedrock THEN {tag(46, CUSTOMERS)} ELSE NULL END"),
+        ("resourceTags", "user:ProjectId", "OptionalString", f"CASE WHEN bedrock THEN {tag(48, LLM_PROJECTS)} ELSE NULL END"),
     ]
     if extra_tag:
         columns.append(("resourceTags", "user:Project", "OptionalString", tag(38, ["apollo", "gemini", "mercury"])))
@@ -151,16 +175,21 @@ def _row_cte(seed: int, month: date, month_index: int, version: int, closed: boo
     # Mostly cents to dollars, one row in twenty up to $1,000; always 10 decimals.
     cost = f"CASE WHEN h(19) % 20 = 0 THEN {decimal_text('h(12) % 10000000000000', 10)} ELSE {decimal_text('h(12) % 50000000000', 10)} END"
     tiny = "((1 + h(13) % 9)::VARCHAR || '.' || lpad((h(14) % 1000)::VARCHAR, 3, '0') || 'E-' || (5 + h(15) % 4)::VARCHAR)"
+    # Bedrock usage costs exactly its quantity (1e-3 units) times its rate (1e-7 USD): 10 decimals.
+    llm_cost = decimal_text("llm_milli * llm_rate", 10)
+    bedrock_kinds = sql_list([k for k, _, _ in BEDROCK_USAGE])
+    bedrock_pick = f"1 + (h(47) % {len(BEDROCK_USAGE)})::INTEGER"
     return f"""
         SELECT *,
             CASE
                 WHEN lt = 'DiscountedUsage' THEN '0'
                 WHEN lt = 'Credit' THEN '-' || {decimal_text('h(12) % 100000000000', 10)}
+                WHEN bedrock AND lt = 'Usage' THEN {llm_cost}
                 WHEN h(16) % 25 = 0 THEN {tiny}
                 WHEN lt = 'Tax' THEN {decimal_text('h(12) % 20000000000', 10)}
                 ELSE {cost}
             END AS cost,
-            {cost} AS on_demand,
+            CASE WHEN bedrock THEN {llm_cost} ELSE {cost} END AS on_demand,
             CASE
                 WHEN h(17) % 20 = 0 THEN '$' || {decimal_text('h(11) % 10000000000', 10)} || ' per ' || usage_kind || ', "' || region_name || '" rate,' || chr(10) || 'continued'
                 WHEN lt = 'Tax' THEN 'Tax for product code ' || service
@@ -168,20 +197,35 @@ def _row_cte(seed: int, month: date, month_index: int, version: int, closed: boo
                 ELSE usage_kind || ' in ' || region_name
             END AS description
         FROM (
+        -- Bedrock has no reservations or savings plans: its usage is on demand (or tax / credit lines).
+        SELECT *,
+            CASE WHEN bedrock AND raw_lt NOT IN ('Tax', 'Credit') THEN 'Usage' ELSE raw_lt END AS lt,
+            CASE WHEN bedrock THEN {bedrock_kinds}[{bedrock_pick}] ELSE base_kind END AS usage_kind,
+            region_prefix || CASE WHEN bedrock THEN '-' ELSE ':' END
+                || CASE WHEN bedrock THEN {bedrock_kinds}[{bedrock_pick}] ELSE base_kind END AS usage_type,
+            CASE WHEN bedrock THEN {sql_list([u for _, u, _ in BEDROCK_USAGE])}[{bedrock_pick}] END AS llm_unit,
+            CASE WHEN bedrock THEN [{", ".join(str(r) for _, _, r in BEDROCK_USAGE)}][{bedrock_pick}] END AS llm_rate,
+            -- thousands of tokens with 3 decimals (up to 2M tokens a line), or whole images
+            CASE WHEN NOT bedrock THEN NULL
+                 WHEN {sql_list([u for _, u, _ in BEDROCK_USAGE])}[{bedrock_pick}] = 'Image' THEN (1 + h(49) % 40) * 1000
+                 ELSE 1 + h(49) % 2000000 END AS llm_milli
+        FROM (
             SELECT i, {seed} AS seed, {month_index} AS month_index, {version} AS version, {str(closed).lower()} AS month_closed,
                 TIMESTAMP '{month:%Y-%m-%d}' AS month_start, TIMESTAMP '{next_month(month):%Y-%m-%d}' AS month_end,
                 TIMESTAMP '{month:%Y-%m-%d}' + to_hours((h(9) % {hours})::INTEGER) AS ts,
                 '123456789012' AS payer,
-                {lt_case} AS lt,
+                {lt_case} AS raw_lt,
                 {_pick(SERVICES, 2)} AS service,
+                {_pick(SERVICES, 2)} = 'AmazonBedrock' AS bedrock,
                 {_pick(REGIONS, 3)} AS region,
                 {sql_list(REGION_NAMES)}[1 + (h(3) % {len(REGIONS)})::INTEGER] AS region_name,
                 ['USE1', 'USW2', 'EU', 'EUC1', 'APS1'][1 + (h(3) % 5)::INTEGER] AS region_prefix,
                 h(8) % 10 = 0 AS untagged,
-                ['BoxUsage:m5.large', 'TimedStorage-ByteHrs', 'InstanceUsage:db.r6g', 'Lambda-GB-Second', 'DataTransfer-Out-Bytes', 'Claude3Sonnet-input-tokens', 'ReadRequestUnits'][1 + (h(2) % 7)::INTEGER] AS usage_kind,
+                ['BoxUsage:m5.large', 'TimedStorage-ByteHrs', 'InstanceUsage:db.r6g', 'Lambda-GB-Second', 'DataTransfer-Out-Bytes', 'Claude3Sonnet-input-tokens', 'ReadRequestUnits'][1 + (h(2) % 7)::INTEGER] AS base_kind,
                 ['Amazon Elastic Compute Cloud', 'Amazon Simple Storage Service', 'Amazon Relational Database Service', 'AWS Lambda', 'Amazon CloudFront', 'Amazon Bedrock', 'Amazon DynamoDB'][1 + (h(2) % 7)::INTEGER] AS product_name,
                 'arn:aws:' || lower(replace({_pick(SERVICES, 2)}, 'Amazon', '')) || ':' || {_pick(REGIONS, 3)} || ':123456789012:resource/r-' || (h(18) % 500)::VARCHAR AS resource_id
             FROM range(?, ?) t(i)
+        )
         )
     """
 

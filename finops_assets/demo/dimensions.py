@@ -8,6 +8,9 @@ ENVIRONMENTS = ["production", "staging", "development"]
 TEAMS = ["platform", "checkout", "search", "data", "ml"]
 APP_SERVICES = ["api-gateway", "checkout-service", "search-service", "recommendation-service", "llm-gateway"]
 COST_CENTERS = ["CC-100", "CC-200", "CC-300"]
+# Who an LLM call was made for, tagged on the LLM line items of every cloud (customer_id / project_id tags).
+CUSTOMERS = ["cust-acme", "cust-globex", "cust-initech", "cust-umbrella"]
+LLM_PROJECTS = ["support-assistant", "doc-search", "code-review"]
 
 
 def month_range(end_month: date, months: int) -> list[date]:

@@ -93,8 +93,10 @@ coalesce((select sum(r.{{ field }}) from unnest({{ records }}) as r), 0)
 {%- endmacro %}
 
 
-{#- A raw column if the relation has it, else a typed NULL (CUR v1 columns come and go between months). -#}
+{#- A raw column if the relation has it, else a typed NULL (CUR v1 columns come and go between months).
+    A text type ('varchar', 'string', 'text') becomes the warehouse's own (BigQuery has no VARCHAR). -#}
 {% macro column_or_null(columns, name, data_type) -%}
+{%- set data_type = dbt.type_string() if data_type | lower in ('varchar', 'string', 'text') else data_type -%}
 {%- if name in columns -%}{{ adapter.quote(name) }}{%- else -%}cast(null as {{ data_type }}){%- endif -%}
 {%- endmacro %}
 

@@ -181,3 +181,9 @@ full outer join rolled
 where hourly.total_cost is null or rolled.total_cost is null
 {%- for m in measures %} or hourly.{{ m }} <> rolled.{{ m }}{% endfor %}
 {%- endmacro %}
+
+
+{#- A timestamp plus n months (dbt.dateadd would return DATETIME on BigQuery, which does not union with TIMESTAMP). -#}
+{% macro add_months(ts, n) -%}{{ adapter.dispatch('add_months', 'finops')(ts, n) }}{%- endmacro %}
+{% macro duckdb__add_months(ts, n) -%}(cast({{ ts }} as timestamp) + to_months(cast({{ n }} as integer))){%- endmacro %}
+{% macro bigquery__add_months(ts, n) -%}timestamp(datetime_add(datetime(cast({{ ts }} as timestamp)), interval {{ n }} month)){%- endmacro %}

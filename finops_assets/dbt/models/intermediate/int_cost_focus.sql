@@ -14,9 +14,14 @@
   GCP: BilledCost = cost, EffectiveCost = cost + sum(credits.amount) (credits are negative).
   Azure: the export is FOCUS already; a NULL cost cell (FOCUS samples write a literal NULL) counts as 0.
   Tax, credits, refunds and adjustments keep their own ChargeCategory; BillingCurrency is kept, never converted.
-  Team / environment / app service / cost center come from tags (AWS tag columns, Azure Tags, GCP labels
-  then project labels), keys normalised by one rule (macros/cross_warehouse.sql); missing -> 'untagged'.
+  Team / environment / app service / cost center / customer id / project id come from tags (AWS tag columns,
+  Azure Tags, GCP labels then project labels), keys normalised by one rule (macros/cross_warehouse.sql);
+  missing -> 'untagged'.
+  x_sku_description names what was sold (AWS usage type, Azure meter name, GCP SKU description) and
+  x_usage_quantity / x_usage_unit the quantity in the export's own unit (AWS UsageAmount in pricing/unit,
+  Azure ConsumedQuantity in ConsumedUnit, GCP usage.amount in usage.unit): the LLM mart parses tokens from them.
 -#}
+{{ config(**finops.monthly_config()) }}
 {%- set money = finops.money_type() -%}
 
 with aws as (
@@ -46,7 +51,7 @@ with aws as (
         usage_start as ChargePeriodStart,
         coalesce(usage_end, usage_start) as ChargePeriodEnd,
         billing_period_start as BillingPeriodStart,
-        billing_period_end as BillingPeriodEnd,
+        coalesce(billing_period_end, {{ finops.add_months("billing_period_start", 1) }}) as BillingPeriodEnd,
         'AWS' as ProviderName,
         coalesce(product_name, product_code) as ServiceName,
         case
@@ -70,8 +75,13 @@ with aws as (
         usage_type as x_usage_type,
         operation as x_operation,
         instance_type as x_instance_type,
-        product_code as x_service_code
+        product_code as x_service_code,
+        usage_type as x_sku_description,
+        product_family as x_sku_subcategory,
+        case when line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') then usage_amount end as x_usage_quantity,
+        case when line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') then pricing_unit end as x_usage_unit
     from {{ ref('stg_aws_cur') }}
+    where {{ finops.in_run_months('cast(billing_period_start as date)') }}
 
 ),
 
@@ -106,8 +116,13 @@ azure as (
         sku_meter_category as x_usage_type,
         cast(null as {{ dbt.type_string() }}) as x_operation,
         cast(null as {{ dbt.type_string() }}) as x_instance_type,
-        service_name as x_service_code
+        service_name as x_service_code,
+        coalesce(sku_meter_name, sku_meter_subcategory, sku_meter_category) as x_sku_description,
+        sku_meter_subcategory as x_sku_subcategory,
+        consumed_quantity as x_usage_quantity,
+        consumed_unit as x_usage_unit
     from {{ ref('stg_azure_focus') }}
+    where {{ finops.in_run_months('cast(billing_period_start as date)') }}
 
 ),
 
@@ -124,7 +139,7 @@ gcp as (
         usage_start as ChargePeriodStart,
         coalesce(usage_end, usage_start) as ChargePeriodEnd,
         invoice_month as BillingPeriodStart,
-        {{ dbt.dateadd('month', 1, 'invoice_month') }} as BillingPeriodEnd,
+        {{ finops.add_months('invoice_month', 1) }} as BillingPeriodEnd,
         'Google Cloud' as ProviderName,
         service_description as ServiceName,
         case
@@ -149,8 +164,15 @@ gcp as (
         sku_description as x_usage_type,
         cast(null as {{ dbt.type_string() }}) as x_operation,
         cast(null as {{ dbt.type_string() }}) as x_instance_type,
-        service_id as x_service_code
+        service_id as x_service_code,
+        sku_description as x_sku_description,
+        cast(null as {{ dbt.type_string() }}) as x_sku_subcategory,
+        {#- usage.amount in the export's base unit (tokens are `count`): whole numbers stay whole, unlike
+            amount_in_pricing_units (a ratio of them) -#}
+        cast(usage_amount as {{ money }}) as x_usage_quantity,
+        usage_unit as x_usage_unit
     from {{ ref('stg_gcp_billing') }}
+    where {{ finops.in_run_months('cast(invoice_month as date)') }}
 
 ),
 
@@ -165,6 +187,7 @@ unioned as (
 )
 
 select
+    cast(BillingPeriodStart as date) as billing_month,
     cast(BilledCost as {{ money }}) as BilledCost,
     cast(EffectiveCost as {{ money }}) as EffectiveCost,
     cast(ListCost as {{ money }}) as ListCost,
@@ -193,8 +216,15 @@ select
     x_operation,
     x_instance_type,
     x_service_code,
+    x_sku_description,
+    x_sku_subcategory,
+    cast(x_usage_quantity as {{ money }}) as x_usage_quantity,
+    x_usage_unit,
     coalesce({{ finops.tag_value('x_tags', ['environment', 'env']) }}, 'untagged') as x_environment,
     coalesce({{ finops.tag_value('x_tags', ['team', 'owner_team']) }}, 'untagged') as x_team,
     coalesce({{ finops.tag_value('x_tags', ['service', 'app', 'application']) }}, 'untagged') as x_app_service,
-    coalesce({{ finops.tag_value('x_tags', ['cost_center', 'costcenter']) }}, 'untagged') as x_cost_center
+    coalesce({{ finops.tag_value('x_tags', ['cost_center', 'costcenter']) }}, 'untagged') as x_cost_center,
+    coalesce({{ finops.tag_value('x_tags', ['customer_id', 'customer']) }}, 'untagged') as x_customer_id,
+    {#- an explicit project_id tag wins over a generic project tag, whatever their order in the export -#}
+    coalesce({{ finops.tag_value('x_tags', ['project_id']) }}, {{ finops.tag_value('x_tags', ['project']) }}, 'untagged') as x_project_id
 from unioned

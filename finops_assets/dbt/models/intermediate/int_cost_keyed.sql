@@ -28,7 +28,6 @@ with lines as (
         {{ finops.environment_name('x_environment') }} as environment_name,
         coalesce(nullif(RegionId, ''), 'global') as region_code,
         coalesce(nullif(ResourceId, ''), '(none)') as resource_id,
-        cast(BillingPeriodStart as date) as billing_month,
         case
             when ServiceCategory = 'Networking' and (
                 x_app_service in ('untagged', 'shared')

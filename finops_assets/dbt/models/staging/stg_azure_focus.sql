@@ -36,6 +36,8 @@ renamed as (
         {{ finops.column_or_null(columns, 'consumed_unit', 'varchar') }} as consumed_unit,
         {{ finops.column_or_null(columns, 'sku_id', 'varchar') }} as sku_id,
         {{ finops.column_or_null(columns, 'x_sku_meter_category', 'varchar') }} as sku_meter_category,
+        {{ finops.column_or_null(columns, 'x_sku_meter_subcategory', 'varchar') }} as sku_meter_subcategory,
+        {{ finops.column_or_null(columns, 'x_sku_meter_name', 'varchar') }} as sku_meter_name,
         {{ finops.json_tags_to_list(finops.column_or_null(columns, 'tags', 'json')) }} as tags
 
     from source

@@ -1,0 +1,113 @@
+"""Month-partitioned dbt assets: a run rebuilds only its billing months (incremental), a restated month replaces
+its predecessor, other months are untouched, and a range of months is one dbt invocation (single-run backfill)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dagster as dg
+import pytest
+
+from finops_assets.definitions import build_definitions
+from finops_assets.defs.dbt.runs import build_models
+from finops_assets.settings import load_settings
+from finops_assets_tests.conftest import MONTH, materialize_month, query
+from finops_assets_tests.cur_exports import CurExport, exact_total
+from finops_assets_tests.defs.dbt.test_cost_marts import COLUMNS
+from finops_assets_tests.focus_exports import FocusExport, focus_rows
+from finops_assets_tests.gcp_exports import gcp_rows, write_gcp_month
+
+OCTOBER = date(2025, 10, 1)
+TABLES = ("int_cost_focus", "fact_cost_hourly", "fact_cost_daily", "fact_cost_weekly", "fact_cost_monthly",
+          "fact_cost_allocation")
+MONTH_COLUMN = {"int_cost_focus": "cast(BillingPeriodStart AS DATE)"}
+
+
+def cur_rows(month: date, count: int, salt: str = "") -> list[list[str]]:
+    """Hourly EC2 usage lines of `month` in the marts test's columns, costs with 10 decimals."""
+    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    rows = []
+    for i in range(count):
+        start = f"{month:%Y-%m}-{1 + i % 28:02d}T{i % 24:02d}:00:00.000Z"
+        end = f"{month:%Y-%m}-{1 + i % 28:02d}T{i % 24:02d}:59:59.000Z"
+        rows.append([f"li-{salt}{i}", f"{month:%Y-%m}-01T00:00:00.000Z", f"{following:%Y-%m}-01T00:00:00.000Z",
+                     "111122223333", "Usage", start, end, "AmazonEC2", f"i-{i % 3}", "1", "USD",
+                     f"{i + 1}.{i:010d}", "Hrs", "Amazon Elastic Compute Cloud", "us-east-1", "m5.large",
+                     "checkout-service", "production"])
+    return rows
+
+
+def totals(settings) -> dict[tuple[str, date], tuple]:
+    """Per table and billing month: (rows, a cost total)."""
+    out = {}
+    for table in TABLES:
+        month = MONTH_COLUMN.get(table, "billing_month")
+        cost = "BilledCost" if table == "int_cost_focus" else ("allocated_cost" if table == "fact_cost_allocation" else "total_cost")
+        for billing_month, count, total in query(settings, f"SELECT {month}, count(*), sum({cost}) FROM finops.{table} GROUP BY 1"):
+            out[(table, billing_month)] = (count, total)
+    return out
+
+
+@pytest.fixture
+def two_months(tmp_path, monkeypatch):
+    landing = tmp_path / "landing"
+    for key, value in {"FINOPS_LANDING_URL": str(landing), "FINOPS_DUCKDB_PATH": str(tmp_path / "w.duckdb"),
+                       "FINOPS_START_MONTH": "2024-01", "FINOPS_ENV": "local"}.items():
+        monkeypatch.setenv(key, value)
+    for month in (MONTH, OCTOBER):
+        CurExport(landing, month, f"asm-{month:%m}", columns=COLUMNS, rows=cur_rows(month, 12), parts=1).write()
+        FocusExport(landing, month, f"run-{month:%m}", rows=focus_rows(month, 6)).write()
+        write_gcp_month(landing, month, gcp_rows(month, 6), parts=1)
+    settings = load_settings()
+    defs = build_definitions(settings)
+    for month in (MONTH, OCTOBER):
+        for asset in ("aws_cur_raw", "azure_focus_raw", "gcp_billing_export"):
+            materialize_month(defs, month, asset=asset)
+    return settings, defs, landing
+
+
+def test_a_month_run_replaces_only_its_month(two_months):
+    settings, defs, landing = two_months
+    instance = dg.DagsterInstance.ephemeral()
+    assert build_models(defs, [MONTH], instance).success
+    september = totals(settings)
+    assert {m for _, m in september} == {MONTH}  # only the run's month was read
+
+    assert build_models(defs, [OCTOBER], instance).success
+    both = totals(settings)
+    assert {k: v for k, v in both.items() if k[1] == MONTH} == september  # September untouched
+    assert {m for _, m in both} == {MONTH, OCTOBER}
+
+    # AWS restates October with other rows: the October run replaces October's rows in every monthly model
+    restated = cur_rows(OCTOBER, 30, salt="r")
+    CurExport(landing, OCTOBER, "asm-10-b", columns=COLUMNS, rows=restated, parts=1).write()
+    materialize_month(defs, OCTOBER, asset="aws_cur_raw")
+    result = build_models(defs, [OCTOBER], instance)
+    assert result.success
+    after = totals(settings)
+    assert {k: v for k, v in after.items() if k[1] == MONTH} == september
+    aws_october = query(settings, """SELECT count(*), sum(BilledCost) FROM finops.int_cost_focus
+                                     WHERE x_cost_source = 'aws_cur' AND BillingPeriodStart = TIMESTAMP '2025-10-01'""")
+    assert aws_october == [(30, exact_total(restated, 11))]
+    hourly = query(settings, """SELECT sum(total_cost) FROM finops.fact_cost_hourly
+                                WHERE cost_source = 'aws_cur' AND billing_month = DATE '2025-10-01'""")
+    assert hourly == [(exact_total(restated, 11),)]
+    checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    assert checks and all(c.passed for c in checks)
+
+
+def test_a_range_of_months_is_one_dbt_invocation(two_months):
+    settings, defs, _ = two_months
+    monthly = defs.resolve_assets_def("fact_cost_hourly")
+    assert monthly.backfill_policy == dg.BackfillPolicy.single_run()
+    assert monthly.partitions_def == defs.resolve_assets_def("aws_cur_raw").partitions_def
+    assert defs.resolve_assets_def("dim_service").partitions_def is None  # dimensions are rebuilt whole
+
+    instance = dg.DagsterInstance.ephemeral()
+    result = build_models(defs, [MONTH, OCTOBER], instance)
+    assert result.success
+    commands = [e.user_message for e in instance.all_logs(result.run_id) if "Running dbt command" in e.user_message]
+    monthly_commands = [c for c in commands if "tag:monthly" in c and "--exclude" not in c]
+    assert len(monthly_commands) == 1, commands
+    assert '"min_month": "2025-09-01", "max_month": "2025-11-01"' in monthly_commands[0]
+    assert {m for _, m in totals(settings)} == {MONTH, OCTOBER}
