@@ -198,8 +198,39 @@ def summary(args: argparse.Namespace) -> int:
             print(f"{month:%Y-%m}  {count:>10,} {format_decimal(cost):>30}  {execution_id:<38} {versions}")
         total = sum((r[2] for r in rows if r[2] is not None), start=0)
         print(f"{'total':<8} {sum(r[1] for r in rows):>10,} {format_decimal(total):>30}")
+    _marts_summary(con, q(settings.mart_dataset))
     con.close()
     return 0
+
+
+def _marts_summary(con, marts: str) -> None:
+    """The dbt marts per billing month and cloud, when they have been built."""
+    built = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
+                                       [marts.strip('"')]).fetchall()}
+    from finops_assets.warehouse.tracking import format_decimal
+
+    if "fact_cost_monthly" in built:
+        rows = con.execute(f"""
+            SELECT billing_month, cloud_provider, billing_currency, sum(total_cost), sum(effective_cost), count(DISTINCT service_key)
+            FROM {marts}.fact_cost_monthly GROUP BY ALL ORDER BY 1, 2""").fetchall()
+        print(f"\n{marts.strip(chr(34))}.fact_cost_monthly (billed = raw totals; effective = amortised, credits applied)")
+        print(f"{'month':<8} {'cloud':<6} {'cur':<4} {'billed':>24} {'effective':>24} services")
+        for month, cloud, currency, billed, effective, services in rows:
+            print(f"{month:%Y-%m}  {cloud:<6} {currency:<4} {format_decimal(billed):>24} {format_decimal(effective):>24} {services:>8}")
+    if "fact_cost_allocation" in built:
+        rows = con.execute(f"""
+            SELECT cost_pool, allocation_method, count(*), sum(allocated_cost)
+            FROM {marts}.fact_cost_allocation GROUP BY ALL ORDER BY 1, 2""").fetchall()
+        print(f"\n{marts.strip(chr(34))}.fact_cost_allocation (all months, every currency)")
+        for pool, method, count, amount in rows:
+            print(f"{pool:<16} {method:<13} {count:>8,} rows {format_decimal(amount):>24}")
+    if "llm_consumption" in built:
+        rows = con.execute(f"""
+            SELECT cloud_provider, count(DISTINCT model), sum(total_tokens), sum(billed_cost), billing_currency
+            FROM {marts}.llm_consumption GROUP BY ALL ORDER BY 1""").fetchall()
+        print(f"\n{marts.strip(chr(34))}.llm_consumption")
+        for cloud, models, tokens, cost, currency in rows:
+            print(f"{cloud:<6} {models:>3} models {tokens:>22,.0f} tokens {format_decimal(cost):>22} {currency}")
 
 
 def demo(args: argparse.Namespace) -> int:
