@@ -1,7 +1,9 @@
-"""Shared fixtures: a landing folder, a warehouse file, and definitions bound to them."""
+"""Shared fixtures: a landing folder, a warehouse file, definitions bound to them, and one demo warehouse per session."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 from datetime import date
 from pathlib import Path
@@ -11,6 +13,7 @@ import duckdb
 import pytest
 
 from finops_assets.definitions import build_definitions
+from finops_assets.demo.__main__ import main as demo_main
 from finops_assets.settings import Settings
 
 # google-auth must never probe the cloud metadata server from a test.
@@ -69,3 +72,27 @@ def output_metadata(result: dg.ExecuteInProcessResult) -> dict:
 def step_failure_message(result: dg.ExecuteInProcessResult) -> str:
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     return str(failure.event_specific_data.error)
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory) -> tuple[Path, str]:
+    """The demo pipeline once per test session, through the demo CLI: two months of every source, the newest
+    restated, every raw month materialized through Dagster, then the dbt models. Returns (root, printed output);
+    the warehouse is `root / "warehouse.duckdb"`, the landing area `root / "landing"`. Read it, never write it:
+    tests that inject defects copy the file first."""
+    root = tmp_path_factory.mktemp("demo_warehouse")
+    (root / "dagster_home").mkdir()
+    (root / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    environ = {"FINOPS_LANDING_URL": str(root / "landing"), "FINOPS_DUCKDB_PATH": str(root / "warehouse.duckdb"),
+               "FINOPS_START_MONTH": "2025-01", "DAGSTER_HOME": str(root / "dagster_home")}
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in environ.items():
+            patch.setenv(key, value)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert demo_main(["generate", "--months", "2", "--rows-per-month", "1500", "--seed", "11", "--end-month", "2025-10"]) == 0
+            assert demo_main(["materialize"]) == 0
+            assert demo_main(["restate", "--rows-per-month", "1500", "--seed", "11"]) == 0
+            assert demo_main(["materialize"]) == 0
+            assert demo_main(["models"]) == 0
+    return root, out.getvalue()

@@ -3,14 +3,10 @@ the exact equalities the issue asks for, computed here with independent SQL on t
 
 from __future__ import annotations
 
-import contextlib
-import io
 from decimal import Decimal
 
 import duckdb
 import pytest
-
-from finops_assets.demo.__main__ import main
 
 RAW = {
     "aws_cur": ("billing_raw.aws_cur_raw", "line_item_unblended_cost", "bill_billing_period_start_date"),
@@ -20,25 +16,11 @@ RAW = {
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("demo_models")
-    (root / "dagster_home").mkdir()
-    (root / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    environ = {"FINOPS_LANDING_URL": str(root / "landing"), "FINOPS_DUCKDB_PATH": str(root / "warehouse.duckdb"),
-               "FINOPS_START_MONTH": "2025-01", "DAGSTER_HOME": str(root / "dagster_home")}
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in environ.items():
-            patch.setenv(key, value)
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            assert main(["generate", "--months", "2", "--rows-per-month", "1500", "--seed", "11", "--end-month", "2025-10"]) == 0
-            assert main(["materialize"]) == 0
-            assert main(["restate", "--rows-per-month", "1500", "--seed", "11"]) == 0
-            assert main(["materialize"]) == 0
-            assert main(["models"]) == 0
-        con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
-        yield con, out.getvalue()
-        con.close()
+def built(demo_warehouse):
+    root, out = demo_warehouse
+    con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
+    yield con, out
+    con.close()
 
 
 def by_month_and_source(con, sql):
