@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from finops_assets.defs.aws_cur.assets import build_aws_cur_raw
+from finops_assets.defs.aws_data_exports.assets import build_aws_data_exports_raw
 from finops_assets.defs.azure_focus.assets import build_azure_focus_raw
 from finops_assets.defs.dbt.assets import build_dbt_assets
 from finops_assets.defs.gcp_billing.assets import build_gcp_billing_export
@@ -17,6 +18,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=[
             build_aws_cur_raw(settings),
+            build_aws_data_exports_raw(settings),
             build_azure_focus_raw(settings),
             build_gcp_billing_export(settings),
             *build_dbt_assets(settings),

@@ -25,6 +25,7 @@ class Settings:
     landing_url: str = "./data/landing"
     duckdb_path: str = "./data/warehouse.duckdb"
     aws_cur_prefix: str = "aws_cur"
+    aws_data_exports_prefix: str = "aws_data_exports"
     azure_focus_prefix: str = "azure_focus"
     gcp_billing_prefix: str = "gcp_billing"
     otel_prefix: str = "otel"
@@ -42,6 +43,7 @@ _VARIABLES = {
     "landing_url": "FINOPS_LANDING_URL",
     "duckdb_path": "FINOPS_DUCKDB_PATH",
     "aws_cur_prefix": "FINOPS_AWS_CUR_PREFIX",
+    "aws_data_exports_prefix": "FINOPS_AWS_DATA_EXPORTS_PREFIX",
     "azure_focus_prefix": "FINOPS_AZURE_FOCUS_PREFIX",
     "gcp_billing_prefix": "FINOPS_GCP_BILLING_PREFIX",
     "otel_prefix": "FINOPS_OTEL_PREFIX",

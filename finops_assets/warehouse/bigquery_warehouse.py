@@ -54,7 +54,15 @@ TRACKING_SCHEMA = [
 JOB_TIMEOUT_SECONDS = 3600
 
 
+# BigQuery has no MAP type: a string map is what a Parquet MAP loads as with `map_target_type=ARRAY_OF_STRUCT`.
+STRING_MAP_FIELDS = (bigquery.SchemaField("key", "STRING"), bigquery.SchemaField("value", "STRING"))
+
+
 def schema_field(column: Column, name: str | None = None) -> bigquery.SchemaField:
+    if column.type is ColumnType.STRING_MAP:
+        return bigquery.SchemaField(
+            name or column.name, "RECORD", mode="REPEATED", description=column.origin or None, fields=STRING_MAP_FIELDS
+        )
     return bigquery.SchemaField(
         name or column.name,
         "RECORD" if column.type is ColumnType.RECORD else BIGQUERY_TYPES[column.type],
@@ -190,6 +198,12 @@ class BigQueryWarehouse:
                 write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
                 schema_update_options=[bigquery.SchemaUpdateOption.ALLOW_FIELD_ADDITION],
             )
+            if any(c.type is ColumnType.STRING_MAP for c in request.columns):
+                # Without it a Parquet MAP loads as RECORD<key_value REPEATED RECORD<key, value>>; with it, as the
+                # REPEATED RECORD<key, value> the table declares (dbt reads maps with UNNEST either way).
+                parquet = bigquery.ParquetOptions()
+                parquet.map_target_type = "ARRAY_OF_STRUCT"
+                config.parquet_options = parquet
         elif request.file_format is FileFormat.NDJSON:
             # JSON numbers load straight into BIGNUMERIC with the explicit schema: no float on the way.
             config = bigquery.LoadJobConfig(
@@ -216,8 +230,12 @@ class BigQueryWarehouse:
         for column in request.columns:
             target = BIGQUERY_TYPES.get(column.type, "")
             field = loaded.get(column.name)
-            if column.type is ColumnType.RECORD:
-                projection.append(f"{q(field.name if field else column.source_name)} AS {q(column.name)}")
+            if column.type in (ColumnType.RECORD, ColumnType.STRING_MAP) and field is not None:
+                projection.append(f"{q(field.name)} AS {q(column.name)}")
+            elif column.type is ColumnType.STRING_MAP:
+                projection.append(f"CAST([] AS ARRAY<STRUCT<key STRING, value STRING>>) AS {q(column.name)}")
+            elif column.type is ColumnType.RECORD:
+                projection.append(f"{q(column.source_name)} AS {q(column.name)}")
             elif field is None:
                 projection.append(f"CAST(NULL AS {target}) AS {q(column.name)}")
             elif column.type is ColumnType.DECIMAL and field.field_type in ("FLOAT", "FLOAT64"):

@@ -42,6 +42,7 @@ DUCKDB_TYPES = {
     ColumnType.DECIMAL: "DECIMAL(38,18)",
     ColumnType.TIMESTAMP: "TIMESTAMP",
     ColumnType.JSON: "JSON",
+    ColumnType.STRING_MAP: "MAP(VARCHAR, VARCHAR)",
 }
 # Parquet physical types a column of each type may be read from (costs arrive as DOUBLE in Athena-layout CUR).
 _PARQUET_COMPATIBLE = {
@@ -49,6 +50,7 @@ _PARQUET_COMPATIBLE = {
     ColumnType.DECIMAL: ("DOUBLE", "FLOAT", "DECIMAL", "BIGINT", "INTEGER", "HUGEINT", "SMALLINT", "TINYINT", "VARCHAR"),
     ColumnType.TIMESTAMP: ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_MS", "TIMESTAMP_NS", "TIMESTAMP_S", "DATE", "VARCHAR"),
     ColumnType.JSON: ("VARCHAR", "JSON", "MAP", "STRUCT"),
+    ColumnType.STRING_MAP: ("MAP(VARCHAR, VARCHAR)",),
 }
 LOCK_WAIT_SECONDS = 600.0
 

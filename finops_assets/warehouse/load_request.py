@@ -20,6 +20,7 @@ class ColumnType(str, enum.Enum):
     TIMESTAMP = "TIMESTAMP"
     JSON = "JSON"  # tag objects (FOCUS `Tags`), kept as JSON
     RECORD = "RECORD"  # a nested record (STRUCT); its `fields` say what it holds
+    STRING_MAP = "STRING_MAP"  # string -> string map (CUR 2.0 `resource_tags`): DuckDB MAP, BigQuery REPEATED RECORD<key, value>
 
 
 class FileFormat(str, enum.Enum):
