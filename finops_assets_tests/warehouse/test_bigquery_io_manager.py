@@ -250,3 +250,50 @@ def test_gcp_month_whose_export_did_not_change_is_a_noop(gcp_prod_defs, recorder
     meta = output_metadata(materialize_month(gcp_prod_defs, MONTH, asset="gcp_billing_export"))
     assert meta["skipped"] is True
     assert not [q for q in recorder.job_configs("query") if q.get("destinationTable")]
+
+
+def test_data_exports_month_loads_maps_as_key_value_records_and_costs_as_bignumeric(landing, prod_defs, recorder):
+    from finops_assets_tests.data_exports import DataExport, sample_rows as cur2_rows
+
+    export = DataExport(landing, MONTH, "exec-1", cur2_rows(MONTH, 40), parts=2).write()
+    # What BigQuery's Parquet load makes of the files with map_target_type=ARRAY_OF_STRUCT: doubles as FLOAT,
+    # maps as REPEATED RECORD<key, value>.
+    key_value = [{"name": "key", "type": "STRING", "mode": "REQUIRED"}, {"name": "value", "type": "STRING"}]
+    staged = [
+        {"name": "identity_line_item_id", "type": "STRING"}, {"name": "bill_billing_period_start_date", "type": "TIMESTAMP"},
+        {"name": "line_item_unblended_cost", "type": "FLOAT"}, {"name": "line_item_usage_amount", "type": "FLOAT"},
+        {"name": "resource_tags", "type": "RECORD", "mode": "REPEATED", "fields": key_value},
+        {"name": "product", "type": "RECORD", "mode": "REPEATED", "fields": key_value},
+    ]
+    original_answer = recorder.answer
+
+    def answer(method, path, body):
+        status, payload = original_answer(method, path, body)
+        if method == "GET" and path.endswith("/tables/_staging_aws_data_exports_raw_202509"):
+            payload = {**payload, "schema": {"fields": staged}}
+        return status, payload
+
+    recorder.answer = answer
+    meta = output_metadata(materialize_month(prod_defs, MONTH, asset="aws_data_exports_raw"))
+
+    (load,) = recorder.job_configs("load")
+    assert load["sourceFormat"] == "PARQUET"
+    assert load["parquetOptions"] == {"mapTargetType": "ARRAY_OF_STRUCT"}
+    assert load["destinationTable"]["tableId"] == "_staging_aws_data_exports_raw_202509"
+    assert load["sourceUris"] == [str(export.data_folder() / f"cur2-daily-0000{i}.snappy.parquet") for i in (1, 2)]
+    raw = {t["tableReference"]["tableId"]: t for t in recorder.created_tables()}["aws_data_exports_raw"]
+    assert raw["timePartitioning"] == {"type": "MONTH", "field": "bill_billing_period_start_date"}
+    fields = {f["name"]: f for f in raw["schema"]["fields"]}
+    assert fields["resource_tags"]["type"] == "RECORD" and fields["resource_tags"]["mode"] == "REPEATED"
+    assert [(f["name"], f["type"]) for f in fields["resource_tags"]["fields"]] == [("key", "STRING"), ("value", "STRING")]
+    assert fields["line_item_unblended_cost"]["type"] == "BIGNUMERIC"
+    (write,) = [q for q in recorder.job_configs("query") if q.get("destinationTable")]
+    assert write["destinationTable"]["tableId"] == "aws_data_exports_raw$202509"
+    assert write["writeDisposition"] == "WRITE_TRUNCATE"
+    assert "CAST(CAST(`line_item_unblended_cost` AS STRING) AS BIGNUMERIC) AS `line_item_unblended_cost`" in write["query"]
+    assert "`resource_tags` AS `resource_tags`" in write["query"] and "`product` AS `product`" in write["query"]
+    assert "CAST(NULL AS STRING) AS `line_item_product_code`" in write["query"]  # not in this staged schema
+    (insert,) = [q for q in recorder.job_configs("query") if q["query"].lstrip().startswith("INSERT INTO")]
+    params = {p["name"]: p["parameterValue"]["value"] for p in insert["queryParameters"]}
+    assert (params["source"], params["execution_id"], params["month"]) == ("aws_data_exports", "exec-1", "2025-09-01")
+    assert meta["total_unblended_cost"] == "42.000000000000000001"
