@@ -1,4 +1,5 @@
-"""Contract test: the same `aws_cur_raw` loads against real GCS and BigQuery.
+"""Contract test: the same raw loads (`aws_cur_raw`, `azure_focus_raw`, `gcp_billing_export`, `aws_data_exports_raw`)
+against real GCS and BigQuery.
 
 Runs only when FINOPS_BQ_TEST_PROJECT and FINOPS_BQ_TEST_BUCKET are set and Application Default
 Credentials are available (see README, "BigQuery contract test"); skipped otherwise. It creates a
@@ -118,3 +119,27 @@ def test_gcp_month_is_copied_from_an_export_table_in_bigquery(tmp_path, cloud):
     ).result()
     assert (rows, total, credit_total) == (count, cost, credits)
     assert output_metadata(materialize_month(defs, MONTH, asset="gcp_billing_export"))["skipped"] is True
+
+
+def test_data_exports_month_loads_maps_and_replaces_the_execution_in_bigquery(tmp_path, cloud):
+    from finops_assets_tests.data_exports import DataExport, exact_total as cur2_total, sample_rows as cur2_rows
+
+    local = tmp_path / "export"
+    DataExport(local, MONTH, "exec-1", cur2_rows(MONTH, 30)).write()
+    upload(cloud, local)
+    defs = build_definitions(Settings(
+        env="prod", gcp_project=PROJECT, landing_url=f"gs://{BUCKET}/{cloud['prefix']}",
+        raw_dataset=cloud["dataset"], start_month=date(2024, 1, 1),
+    ))
+    assert output_metadata(materialize_month(defs, MONTH, asset="aws_data_exports_raw"))["dagster/row_count"] == 30
+
+    newer = DataExport(local, MONTH, "exec-2", cur2_rows(MONTH, 12, salt="b"), create_new=True).write()
+    upload(cloud, local)
+    meta = output_metadata(materialize_month(defs, MONTH, asset="aws_data_exports_raw"))
+    assert meta["previous_execution_id"] == "exec-1"
+    table = f"`{PROJECT}.{cloud['dataset']}.aws_data_exports_raw`"
+    ((count, total, team),) = cloud["bq"].query(
+        f"SELECT COUNT(*), SUM(line_item_unblended_cost), "
+        f"MAX((SELECT t.value FROM UNNEST(resource_tags) AS t WHERE t.key = 'user_team')) FROM {table}"
+    ).result()
+    assert (count, total, team) == (12, cur2_total(newer.rows), "platform")
