@@ -35,6 +35,7 @@ COLUMNS = [
     ("line_item_usage_type", "string", pa.string()),
     ("line_item_usage_amount", "double", pa.float64()),
     ("line_item_unblended_cost", "double", pa.float64()),
+    ("line_item_currency_code", "string", pa.string()),
     ("product", "map<string,string>", MAP),
     ("resource_tags", "map<string,string>", MAP),
 ]
@@ -58,6 +59,7 @@ def sample_rows(month: date, count: int, salt: str = "", payer: str = "210987654
             "line_item_usage_type": "BoxUsage:m5.large",
             "line_item_usage_amount": float(i + 1) / 4,
             "line_item_unblended_cost": float(COSTS[i % len(COSTS)]),
+            "line_item_currency_code": "USD",
             "product": [("product_name", "Amazon Elastic Compute Cloud"), ("region", "eu-west-1")],
             "resource_tags": [] if i % 5 == 4 else [("user_team", ["platform", "checkout"][i % 2]), ("user_environment", "prod")],
         })

@@ -3,7 +3,8 @@
 `all` runs every step in one process (`make demo`); the others run one step each.
 
 - generate: write demo exports of every cloud into the landing folder (FINOPS_LANDING_URL);
-- restate: a newer export version of the newest month(s) (AWS assembly, Azure re-export run, GCP rows);
+- restate: a newer export version of the newest month(s) (AWS assembly, Data Exports execution, Azure re-export
+  run, GCP rows);
 - materialize: run each raw asset through Dagster for every month that has an export, one run per month;
 - models: the dbt models in one run (`dbt build`, tests as asset checks);
   runs are recorded in the Dagster instance (DAGSTER_HOME) so `make dev` shows them;
@@ -38,6 +39,12 @@ def _cur_months(landing: Landing, settings: Settings) -> set[date]:
     return {r.billing_month for r in discover_manifests(landing, settings.aws_cur_prefix)}
 
 
+def _data_exports_months(landing: Landing, settings: Settings) -> set[date]:
+    from finops_assets.defs.aws_data_exports.discovery import discover_manifests
+
+    return {r.billing_month for r in discover_manifests(landing, settings.aws_data_exports_prefix)}
+
+
 def _focus_months(landing: Landing, settings: Settings) -> set[date]:
     from finops_assets.defs.azure_focus.discovery import discover_runs
 
@@ -52,9 +59,15 @@ def _gcp_months(landing: Landing, settings: Settings) -> set[date]:
 
 SOURCES = [
     DemoSource("aws_cur_raw", "aws_cur", "bill_billing_period_start_date", "line_item_unblended_cost", _cur_months),
+    DemoSource("aws_data_exports_raw", "aws_data_exports", "bill_billing_period_start_date", "line_item_unblended_cost", _data_exports_months),
     DemoSource("azure_focus_raw", "azure_focus", "billing_period_start", "billed_cost", _focus_months),
     DemoSource("gcp_billing_export", "gcp_billing", "invoice_month", "cost", _gcp_months),
 ]
+
+
+def _cur2_rows(rows_per_month: int) -> int:
+    """The Data Exports payer is the smaller AWS account of the demo."""
+    return max(rows_per_month // 2, 2)
 
 
 def _month(text: str) -> date:
@@ -63,6 +76,7 @@ def _month(text: str) -> date:
 
 def generate(args: argparse.Namespace) -> int:
     from finops_assets.demo.aws_cur import generate_aws_cur
+    from finops_assets.demo.aws_data_exports import generate_aws_data_exports
     from finops_assets.demo.azure_focus import generate_azure_focus
     from finops_assets.demo.dimensions import month_range
     from finops_assets.demo.gcp_billing import generate_gcp_billing
@@ -74,10 +88,12 @@ def generate(args: argparse.Namespace) -> int:
         return 2
     root = Path(settings.landing_url)
     aws = generate_aws_cur(root, months, args.rows_per_month, args.seed, prefix=settings.aws_cur_prefix, restated_months=0)
+    cur2 = generate_aws_data_exports(root, months, _cur2_rows(args.rows_per_month), args.seed, prefix=settings.aws_data_exports_prefix)
     azure = generate_azure_focus(root, months, args.rows_per_month, args.seed, prefix=settings.azure_focus_prefix, rerun_months=0)
     gcp = generate_gcp_billing(root, months, args.rows_per_month, args.seed, prefix=settings.gcp_billing_prefix)
     span = f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}"
     print(f"wrote {len(aws)} AWS CUR assemblies ({sum(a.row_count for a in aws):,} rows) for {span} into {root}")
+    print(f"wrote {len(cur2)} AWS Data Exports (CUR 2.0) executions ({sum(e.row_count for e in cur2):,} rows) for {span} into {root}")
     print(f"wrote {len(azure)} Azure FOCUS runs ({sum(r.row_count for r in azure):,} rows) for {span} into {root}")
     print(f"wrote {len(gcp)} GCP billing export months ({sum(m.row_count for m in gcp):,} rows) for {span} into {root}")
     return 0
@@ -85,6 +101,7 @@ def generate(args: argparse.Namespace) -> int:
 
 def restate(args: argparse.Namespace) -> int:
     from finops_assets.demo.aws_cur import restate_aws_cur
+    from finops_assets.demo.aws_data_exports import generate_aws_data_exports
     from finops_assets.demo.azure_focus import rerun_azure_focus
     from finops_assets.demo.gcp_billing import generate_gcp_billing
 
@@ -92,13 +109,17 @@ def restate(args: argparse.Namespace) -> int:
     landing = landing_from_url(settings.landing_url)
     root = Path(settings.landing_url)
     aws_months = sorted(_cur_months(landing, settings))[-args.months :]
+    cur2_months = sorted(_data_exports_months(landing, settings))[-args.months :]
     azure_months = sorted(_focus_months(landing, settings))[-args.months :]
     gcp_months = sorted(_gcp_months(landing, settings))[-args.months :]
-    if not aws_months and not azure_months and not gcp_months:
+    if not aws_months and not cur2_months and not azure_months and not gcp_months:
         print("nothing to restate: run `make demo-data` first", file=sys.stderr)
         return 1
     for a in restate_aws_cur(root, aws_months, args.rows_per_month, args.seed, prefix=settings.aws_cur_prefix):
         print(f"restated AWS {a.billing_month:%Y-%m}: new assembly {a.assembly_id} ({a.row_count:,} rows)")
+    for e in generate_aws_data_exports(root, cur2_months, _cur2_rows(args.rows_per_month), args.seed,
+                                       prefix=settings.aws_data_exports_prefix, version=2):
+        print(f"re-exported AWS Data Exports {e.billing_month:%Y-%m}: new execution {e.execution_id} ({e.row_count:,} rows)")
     for r in rerun_azure_focus(root, azure_months, args.rows_per_month, args.seed, prefix=settings.azure_focus_prefix):
         print(f"re-exported Azure {r.billing_month:%Y-%m}: new run {r.run_id} ({r.row_count:,} rows)")
     for m in generate_gcp_billing(root, gcp_months, args.rows_per_month, args.seed, prefix=settings.gcp_billing_prefix, version=2):

@@ -168,7 +168,7 @@ def _columns(extra_tag: bool) -> list[tuple[str, str, str, str]]:
     return columns
 
 
-def _row_cte(seed: int, month: date, month_index: int, version: int, closed: bool) -> str:
+def _row_cte(seed: int, month: date, month_index: int, version: int, closed: bool, payer: str = "123456789012") -> str:
     """Per-row derived values every column expression can use."""
     hours = (next_month(month) - month).days * 24
     lt_case = "CASE " + " ".join(f"WHEN h(1) % 100 < {cut} THEN '{name}'" for name, cut in LINE_ITEM_TYPES) + " END"
@@ -213,7 +213,7 @@ def _row_cte(seed: int, month: date, month_index: int, version: int, closed: boo
             SELECT i, {seed} AS seed, {month_index} AS month_index, {version} AS version, {str(closed).lower()} AS month_closed,
                 TIMESTAMP '{month:%Y-%m-%d}' AS month_start, TIMESTAMP '{next_month(month):%Y-%m-%d}' AS month_end,
                 TIMESTAMP '{month:%Y-%m-%d}' + to_hours((h(9) % {hours})::INTEGER) AS ts,
-                '123456789012' AS payer,
+                '{payer}' AS payer,
                 {lt_case} AS raw_lt,
                 {_pick(SERVICES, 2)} AS service,
                 {_pick(SERVICES, 2)} = 'AmazonBedrock' AS bedrock,

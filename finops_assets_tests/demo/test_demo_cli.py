@@ -25,7 +25,7 @@ def test_demo_loads_every_month_then_replaces_the_restated_one(demo_env, capsys)
     assert main(["materialize"]) == 0
     assert main(["summary"]) == 0
     out = capsys.readouterr().out
-    assert out.count("first load of the month") == 6  # two months, three clouds
+    assert out.count("first load of the month") == 8  # two months, four sources
     assert "aws_cur_raw 2025-09: execution" in out and "azure_focus_raw 2025-09: execution" in out
     assert "aws_cur_raw 2025-10: replaced execution" in out
     assert "azure_focus_raw 2025-10: replaced execution" in out
@@ -33,6 +33,10 @@ def test_demo_loads_every_month_then_replaces_the_restated_one(demo_env, capsys)
     assert aws[2].split()[:2] == ["2025-09", "300"]
     assert aws[3].split()[:2] == ["2025-10", "331"] and aws[3].split()[-1] == "2"
     assert aws[4].split()[:2] == ["total", "631"]
+    cur2 = out[out.index("billing_raw.aws_data_exports_raw") :].splitlines()  # the smaller payer: half the rows
+    assert cur2[2].split()[:2] == ["2025-09", "150"]
+    assert cur2[3].split()[:2] == ["2025-10", "166"] and cur2[3].split()[-1] == "2"
+    assert "aws_data_exports_raw 2025-10: replaced execution" in out
     azure = out[out.index("billing_raw.azure_focus_raw") :].splitlines()
     assert azure[2].split()[:2] == ["2025-09", "300"]
     assert azure[3].split()[:2] == ["2025-10", "316"] and azure[3].split()[-1] == "2"

@@ -30,7 +30,7 @@
 (
     ChargeCategory = 'Usage'
     and (
-        (x_cost_source = 'aws_cur' and (
+        (x_cost_source in ('aws_cur', 'aws_data_exports') and (
             x_service_code in ('AmazonBedrock', 'AmazonBedrockService')
             or lower(coalesce(ServiceName, '')) like '%amazon bedrock%'))
         or (x_cost_source = 'azure_focus' and (
@@ -92,7 +92,7 @@ end
 {% macro llm_model(cost_source, sku) -%}
 {%- set words = '(?i)^(.+?)[ -]+(?:(?:text|image|audio|video|thinking)[ -]+)*(?:input|inp|output|outp|out|cached|cache|batch|mantle|t2i|i2i|generation|predictions?)\\b' -%}
 coalesce(
-    {{ finops.llm_regex_group('case when ' ~ cost_source ~ " = 'aws_cur' then " ~ finops.llm_regex_group(sku, '^(?:[A-Z]{2,4}[0-9]?-)?(.+)$') ~ ' else ' ~ sku ~ ' end', words) }},
+    {{ finops.llm_regex_group('case when ' ~ cost_source ~ " in ('aws_cur', 'aws_data_exports') then " ~ finops.llm_regex_group(sku, '^(?:[A-Z]{2,4}[0-9]?-)?(.+)$') ~ ' else ' ~ sku ~ ' end', words) }},
     {{ finops.llm_regex_group(sku, '^(.+?)(?:\\s+-\\s+.*)?$') }},
     'unknown'
 )

@@ -36,10 +36,12 @@ import yaml
 
 from finops_assets.defs.aws_cur.manifest import CurColumn
 from finops_assets.defs.aws_cur.schema import warehouse_columns
+from finops_assets.defs.aws_data_exports.manifest import ExportColumn
+from finops_assets.defs.aws_data_exports.schema import warehouse_columns as cur2_columns
 from finops_assets.defs.azure_focus.schema import focus_columns
 from finops_assets.warehouse.bigquery_warehouse import schema_field
 from finops_assets.warehouse.duckdb_warehouse import duckdb_type
-from finops_assets.warehouse.identifiers import quote_duckdb
+from finops_assets.warehouse.identifiers import quote_duckdb, snake_case
 from finops_assets.warehouse.load_request import Column
 from finops_assets_tests.bigquery_recorder import BigQueryRecorder
 
@@ -86,17 +88,30 @@ FOCUS_LOADED = [
 FOCUS_MINIMAL = ["BilledCost", "EffectiveCost", "BillingPeriodStart", "ChargePeriodStart", "ChargeCategory"]
 
 
-def raw_tables(cur: list[tuple[str, str, str]], focus: list[str]) -> dict[str, tuple[Column, ...]]:
+# A Data Exports (CUR 2.0) month: the CUR v1 columns above as CUR 2.0 names them, plus its maps. In `minimal` the
+# table does not exist (an installation without Data Exports): stg_aws_data_exports renders its empty branch.
+CUR2_TYPES = {"DateTime": "timestamp", "BigDecimal": "double", "OptionalBigDecimal": "double"}
+CUR2_LOADED = [
+    *((snake_case(f"{category}/{name}"), CUR2_TYPES.get(kind, "string"))
+      for category, name, kind in CUR_LOADED if category != "resourceTags" and (category, name) != ("product", "ProductName")),
+    ("product", "map<string,string>"), ("resource_tags", "map<string,string>"),
+]
+
+
+def raw_tables(cur: list[tuple[str, str, str]], focus: list[str], cur2: list[tuple[str, str]] | None) -> dict[str, tuple[Column, ...]]:
     """The raw tables as the loaders define them (the same schema code as a real load)."""
-    return {
+    tables = {
         "aws_cur_raw": warehouse_columns(tuple(CurColumn(*c) for c in cur), "offline-render"),
         "azure_focus_raw": focus_columns(focus),
     }
+    if cur2:
+        tables["aws_data_exports_raw"] = cur2_columns(tuple(ExportColumn(*c) for c in cur2), "offline-render")
+    return tables
 
 
 SCENARIOS = {
-    "loaded": raw_tables(CUR_LOADED, FOCUS_LOADED),
-    "minimal": raw_tables(CUR_MINIMAL, FOCUS_MINIMAL),
+    "loaded": raw_tables(CUR_LOADED, FOCUS_LOADED, CUR2_LOADED),
+    "minimal": raw_tables(CUR_MINIMAL, FOCUS_MINIMAL, None),
 }
 
 

@@ -154,7 +154,7 @@ def test_prod_target_parses_offline_with_the_repository_profile(tmp_path):
     assert set(models) == model_files()
     assert {(n["database"], n["schema"]) for n in models.values()} == {(GCP_PROJECT, "finops")}
     sources = {s["name"]: (s["database"], s["schema"]) for s in manifest["sources"].values()}
-    assert sources == {t: (GCP_PROJECT, RAW_DATASET) for t in ("aws_cur_raw", "azure_focus_raw", "gcp_billing_export")}
+    assert sources == {t: (GCP_PROJECT, RAW_DATASET) for t in ("aws_cur_raw", "aws_data_exports_raw", "azure_focus_raw", "gcp_billing_export")}
     after = dagster_manifest.stat().st_mtime_ns if dagster_manifest.exists() else None
     assert after == before
 
@@ -254,3 +254,17 @@ def test_relation_introspection_used_the_recorded_raw_tables(rendered):
     assert "`line_item_usage_account_id`" in loaded["stg_aws_cur"]
     assert "line_item_usage_account_id" not in minimal["stg_aws_cur"]
     assert "`x_sku_meter_name`" in loaded["stg_azure_focus"] and "x_sku_meter_name" not in minimal["stg_azure_focus"]
+
+
+def test_data_exports_maps_render_per_warehouse(rendered):
+    """CUR 2.0 maps: BigQuery reads the REPEATED RECORD<key, value> with UNNEST, DuckDB indexes the MAP; without an
+    aws_data_exports_raw table the staging model is an empty, typed select."""
+    bigquery = rendered_models(rendered, "bigquery", "loaded")["stg_aws_data_exports"]
+    duckdb = rendered_models(rendered, "duckdb", "loaded")["stg_aws_data_exports"]
+    assert "(select m.value from unnest(`product`) as m where m.key = 'product_name' limit 1)" in bigquery
+    assert "regexp_replace(t.key, r'^user_', '') as key" in bigquery and "unnest(`resource_tags`)" in bigquery
+    assert "\"product\"['product_name']" in duckdb and "map_entries(\"resource_tags\")" in duckdb
+    minimal = rendered_models(rendered, "bigquery", "minimal")["stg_aws_data_exports"]
+    assert "where false" in minimal and "aws_data_exports_raw" not in minimal
+    focus = rendered_models(rendered, "bigquery", "loaded")["int_cost_focus"]
+    assert "'aws_data_exports' as x_cost_source" in focus and "not exists" in focus

@@ -1,7 +1,12 @@
 {#-
   Every cloud's line items in FOCUS 1.x columns, plus x_ extensions.
 
-  AWS (CUR v1) amortisation, the rule AWS's own amortised-cost view uses:
+  AWS comes in two shapes, CUR v1 (aws_cur_raw) and Data Exports / CUR 2.0 (aws_data_exports_raw), with the same
+  staging columns and the same FOCUS rules (macros/aws.sql); x_cost_source says which. Double counting: when a
+  (payer account, billing month) is delivered by both, Data Exports wins and the CUR v1 rows of that pair are left
+  out (an account migrating to CUR 2.0 usually runs both exports for a while). A CUR v1 row without a payer
+  account is never left out.
+  AWS amortisation, the rule AWS's own amortised-cost view uses:
     DiscountedUsage           EffectiveCost = reservation/EffectiveCost (the RI's amortised rate)
     SavingsPlanCoveredUsage   EffectiveCost = savingsPlan/SavingsPlanEffectiveCost
     SavingsPlanNegation       EffectiveCost = 0 (its negative BilledCost only cancels covered usage)
@@ -24,64 +29,32 @@
 {{ config(**finops.monthly_config()) }}
 {%- set money = finops.money_type() -%}
 
-with aws as (
+with aws_data_exports as (
 
-    select
-        unblended_cost as BilledCost,
-        case line_item_type
-            when 'DiscountedUsage' then coalesce(reservation_effective_cost, 0)
-            when 'SavingsPlanCoveredUsage' then coalesce(savings_plan_effective_cost, 0)
-            when 'SavingsPlanNegation' then 0
-            when 'RIFee' then coalesce(reservation_unused_amortized_upfront_fee, 0) + coalesce(reservation_unused_recurring_fee, 0)
-            when 'SavingsPlanRecurringFee' then coalesce(savings_plan_total_commitment, 0) - coalesce(savings_plan_used_commitment, 0)
-            when 'SavingsPlanUpfrontFee' then 0
-            else unblended_cost
-        end as EffectiveCost,
-        coalesce(public_on_demand_cost, unblended_cost) as ListCost,
-        unblended_cost as ContractedCost,
-        case
-            when line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage', 'SavingsPlanNegation') then 'Usage'
-            when line_item_type = 'Tax' then 'Tax'
-            when line_item_type in ('Credit', 'Refund', 'BundledDiscount', 'EdpDiscount', 'PrivateRateDiscount') then 'Credit'
-            when line_item_type in ('RIFee', 'Fee', 'SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee') then 'Purchase'
-            else 'Adjustment'
-        end as ChargeCategory,
-        case when line_item_type = 'Refund' then 'Correction' end as ChargeClass,
-        line_item_description as ChargeDescription,
-        usage_start as ChargePeriodStart,
-        coalesce(usage_end, usage_start) as ChargePeriodEnd,
-        billing_period_start as BillingPeriodStart,
-        coalesce(billing_period_end, {{ finops.add_months("billing_period_start", 1) }}) as BillingPeriodEnd,
-        'AWS' as ProviderName,
-        coalesce(product_name, product_code) as ServiceName,
-        case
-            when product_code in ('AmazonEC2', 'AWSLambda', 'AmazonECS', 'AmazonEKS') then 'Compute'
-            when product_code in ('AmazonS3', 'AmazonEFS', 'AmazonGlacier') then 'Storage'
-            when product_code in ('AmazonRDS', 'AmazonDynamoDB', 'AmazonElastiCache', 'AmazonRedshift') then 'Databases'
-            when product_code in ('AmazonCloudFront', 'AmazonVPC', 'AWSDataTransfer', 'AmazonRoute53') then 'Networking'
-            when product_code in ('AmazonBedrock', 'AmazonSageMaker') then 'AI and Machine Learning'
-            else 'Other'
-        end as ServiceCategory,
-        region_code as RegionId,
-        region_name as RegionName,
-        resource_id as ResourceId,
-        usage_account_id as SubAccountId,
-        case when line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') then usage_amount end as ConsumedQuantity,
-        case when line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') then pricing_unit end as ConsumedUnit,
-        currency_code as BillingCurrency,
-        tags as x_tags,
-        'aws_cur' as x_cost_source,
-        line_item_type as x_charge_type,
-        usage_type as x_usage_type,
-        operation as x_operation,
-        instance_type as x_instance_type,
-        product_code as x_service_code,
-        usage_type as x_sku_description,
-        product_family as x_sku_subcategory,
-        case when line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') then usage_amount end as x_usage_quantity,
-        case when line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') then pricing_unit end as x_usage_unit
-    from {{ ref('stg_aws_cur') }}
+    select {{ finops.aws_focus_columns('aws_data_exports') }}
+    from {{ ref('stg_aws_data_exports') }}
     where {{ finops.in_run_months('cast(billing_period_start as date)') }}
+
+),
+
+{#- Data Exports wins a (payer account, billing month) it delivers: CUR v1 rows of that pair are left out. -#}
+data_exports_pairs as (
+
+    select distinct payer_account_id, cast(billing_period_start as date) as billing_month
+    from {{ ref('stg_aws_data_exports') }}
+    where {{ finops.in_run_months('cast(billing_period_start as date)') }}
+
+),
+
+aws_cur as (
+
+    select {{ finops.aws_focus_columns('aws_cur') }}
+    from {{ ref('stg_aws_cur') }} as cur
+    where {{ finops.in_run_months('cast(billing_period_start as date)') }}
+        and not exists (
+            select 1 from data_exports_pairs as p
+            where p.payer_account_id = cur.payer_account_id and p.billing_month = cast(cur.billing_period_start as date)
+        )
 
 ),
 
@@ -178,7 +151,9 @@ gcp as (
 
 unioned as (
 
-    select * from aws
+    select * from aws_cur
+    union all
+    select * from aws_data_exports
     union all
     select * from azure
     union all

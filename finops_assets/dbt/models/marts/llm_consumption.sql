@@ -24,7 +24,7 @@ with lines as (
     select
         cast(ChargePeriodStart as date) as usage_date,
         cast(BillingPeriodStart as date) as billing_month,
-        case x_cost_source when 'aws_cur' then 'aws' when 'azure_focus' then 'azure' when 'gcp_billing' then 'gcp' end as cloud_provider,
+        case x_cost_source when 'aws_cur' then 'aws' when 'aws_data_exports' then 'aws' when 'azure_focus' then 'azure' when 'gcp_billing' then 'gcp' end as cloud_provider,
         coalesce(ServiceName, x_service_code, 'unknown') as service_name,
         {{ finops.llm_model('x_cost_source', 'x_sku_description') }} as model,
         {{ finops.llm_operation('x_sku_description') }} as operation,
