@@ -30,6 +30,13 @@ def test_prod_definitions_swap_only_resources(tmp_path):
     prod_keys = sorted(k.to_user_string() for k in prod.resolve_all_asset_keys())
     assert prod_keys == sorted(k.to_user_string() for k in local.resolve_all_asset_keys())
     assert {"aws_cur_raw", "azure_focus_raw", "gcp_billing_export", "stg_aws_cur", "int_cost_focus"} <= set(prod_keys)
+    assert {"aws_data_exports_raw", "stg_aws_data_exports"} <= set(prod_keys)
+
+
+def test_data_exports_source_links_the_raw_asset_to_its_staging_model(tmp_path):
+    defs = build_definitions(Settings(landing_url=str(tmp_path), duckdb_path=str(tmp_path / "w.duckdb")))
+    graph = defs.resolve_asset_graph()
+    assert dg.AssetKey("aws_data_exports_raw") in graph.get(dg.AssetKey("stg_aws_data_exports")).parent_keys
 
 
 def test_module_level_defs_load():

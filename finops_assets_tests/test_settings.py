@@ -12,14 +12,16 @@ def test_defaults_are_the_configuration_contract():
     assert (settings.aws_cur_prefix, settings.raw_dataset, settings.mart_dataset) == ("aws_cur", "billing_raw", "finops")
     assert settings.start_month == date(2022, 1, 1)
     assert settings.bq_location == "US"
+    assert settings.aws_data_exports_prefix == "aws_data_exports"
 
 
 def test_every_variable_is_read():
     settings = load_settings({
         "FINOPS_ENV": "prod", "FINOPS_GCP_PROJECT": "p", "FINOPS_LANDING_URL": "gs://b/x",
         "FINOPS_AWS_CUR_PREFIX": "cur", "FINOPS_RAW_DATASET": "raw", "FINOPS_START_MONTH": "2023-04",
-        "FINOPS_BQ_LOCATION": "EU", "FINOPS_DUCKDB_PATH": "/w.duckdb",
+        "FINOPS_BQ_LOCATION": "EU", "FINOPS_DUCKDB_PATH": "/w.duckdb", "FINOPS_AWS_DATA_EXPORTS_PREFIX": "cur2",
     })
+    assert settings.aws_data_exports_prefix == "cur2"
     assert (settings.env, settings.gcp_project, settings.landing_url, settings.aws_cur_prefix) == ("prod", "p", "gs://b/x", "cur")
     assert (settings.raw_dataset, settings.start_month, settings.bq_location) == ("raw", date(2023, 4, 1), "EU")
 
