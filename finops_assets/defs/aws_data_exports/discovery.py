@@ -24,7 +24,7 @@ from finops_assets.warehouse.load_request import DataFile, FileFormat, LoadReque
 
 SOURCE = "aws_data_exports"
 MANIFEST_PATTERN = "**/metadata/BILLING_PERIOD=*/*-Manifest.json"
-_MANIFEST_PATH = re.compile(r"^(?:(?P<root>.*)/)?(?P<export>[^/]+)/metadata/BILLING_PERIOD=(?P<year>\d{4})-(?P<month>\d{2})/(?P=export)-Manifest\.json$")
+_MANIFEST_PATH = re.compile(r"^(?:.*/)?(?P<export>[^/]+)/metadata/BILLING_PERIOD=(?P<year>\d{4})-(?P<month>\d{2})/(?P=export)-Manifest\.json$")
 _S3_URI = re.compile(r"^s3://[^/]+/")
 
 
@@ -72,7 +72,9 @@ def read_manifest(landing: Landing, ref: ManifestRef) -> DataExportManifest:
 
 
 def export_versions(manifests: Iterable[DataExportManifest]) -> list[ExportVersion]:
-    """Every export version (billing month, execution id, manifest key), oldest month first; pure."""
+    """Every export version (billing month, execution id, manifest key), oldest month first; pure. AWS keeps one
+    manifest per month and export, rewritten by each execution, so a month's version is its manifest's execution;
+    a sensor keys its run requests on (month, execution id)."""
     return sorted(
         (ExportVersion(m.billing_month, m.execution_id, m.key) for m in manifests),
         key=lambda v: (v.billing_month, v.manifest_key),
