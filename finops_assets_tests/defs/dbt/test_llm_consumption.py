@@ -55,7 +55,8 @@ def build(root, write_exports) -> tuple:
         defs = build_definitions(settings)
         for asset in RAW:
             materialize_month(defs, MONTH, asset=asset)
-        models = [key for key in defs.resolve_all_asset_keys() if key.to_user_string() not in RAW]
+        graph = defs.resolve_asset_graph()
+        models = [key for key in graph.get_all_asset_keys() if graph.get(key).group_name != "raw_billing"]
         result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
             instance=dg.DagsterInstance.ephemeral(), asset_selection=models,
             tags={ASSET_PARTITION_RANGE_START_TAG: MONTH.isoformat(), ASSET_PARTITION_RANGE_END_TAG: MONTH.isoformat()},
