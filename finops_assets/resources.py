@@ -4,7 +4,7 @@ Every environment binds the same resource keys; only the implementations differ:
 
 | key                   | local (default)                      | prod                                      |
 |-----------------------|--------------------------------------|-------------------------------------------|
-| landing               | folder `FINOPS_LANDING_URL`          | `gs://` bucket through dagster-gcp GCS    |
+| landing               | folder `FINOPS_LANDING_URL` (or s3://, gs://, staged for DuckDB) | `gs://` bucket through dagster-gcp GCS    |
 | warehouse_io_manager  | DuckDB file `FINOPS_DUCKDB_PATH`     | BigQuery load jobs (dagster-gcp BigQuery) |
 | dbt                   | dbt-duckdb, target `local`           | dbt-bigquery, target `prod`               |
 """
@@ -24,7 +24,10 @@ from finops_assets.warehouse.io_managers import BigQueryWarehouseIOManager, Duck
 
 
 def build_resources(settings: Settings) -> dict[str, Any]:
-    landing = LandingResource(url=settings.landing_url, gcp_project=settings.gcp_project)
+    landing = LandingResource(
+        url=settings.landing_url, gcp_project=settings.gcp_project,
+        s3_endpoint_url=settings.s3_endpoint_url, s3_region=settings.s3_region,
+    )
     # The dbt target follows FINOPS_ENV through profiles.yml; the same resource serves both environments.
     dbt = DbtCliResource(project_dir=finops_dbt_project(), dbt_executable=dbt_executable(), target=settings.env)
     if settings.env == "prod":
@@ -34,5 +37,5 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         )
         warehouse = BigQueryWarehouseIOManager(bigquery=bigquery, dataset=settings.raw_dataset)
         return {"landing": landing, "warehouse_io_manager": warehouse, "bigquery": bigquery, "dbt": dbt}
-    warehouse = DuckDBWarehouseIOManager(database=settings.duckdb_path, raw_schema=settings.raw_dataset)
+    warehouse = DuckDBWarehouseIOManager(database=settings.duckdb_path, raw_schema=settings.raw_dataset, landing=landing)
     return {"landing": landing, "warehouse_io_manager": warehouse, "dbt": dbt}

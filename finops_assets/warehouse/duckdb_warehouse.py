@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from finops_assets.landing.storage import Landing
 from finops_assets.warehouse.identifiers import quote_duckdb as q
 from finops_assets.warehouse.identifiers import snake_case, sql_string
 from finops_assets.warehouse.load_request import (
@@ -26,6 +27,7 @@ from finops_assets.warehouse.load_request import (
     LoadResult,
 )
 from finops_assets.warehouse.metadata import markdown_table
+from finops_assets.warehouse.staging import staged_locally
 from finops_assets.warehouse.tracking import (
     TRACKING_TABLE,
     PreviousLoad,
@@ -112,6 +114,7 @@ def connect(path: str, *, read_only: bool = False, lock_wait_seconds: float = LO
 class DuckDBWarehouse:
     path: str
     schema: str
+    landing: Landing | None = None  # stages remote (s3://, gs://) files next to the warehouse file
 
     def table_ref(self, table: str) -> str:
         return f"{q(self.schema)}.{q(table)}"
@@ -131,14 +134,15 @@ class DuckDBWarehouse:
                     [request.source, request.billing_month],
                 ).fetchone()
                 return skipped_result(request, row_count, format_decimal(total_cost), started)
-            con.execute("BEGIN TRANSACTION")
-            try:
-                result = self._replace_month(con, request, table, previous, started)
-                con.execute("COMMIT")
-                return result
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+            with staged_locally(request, self.landing, Path(self.path).parent / ".staging") as local_request:
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    result = self._replace_month(con, local_request, table, previous, started)
+                    con.execute("COMMIT")
+                    return result
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
         finally:
             con.close()
 

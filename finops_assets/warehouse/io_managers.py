@@ -13,6 +13,7 @@ from datetime import date
 import dagster as dg
 from pydantic import Field
 
+from finops_assets.landing.resource import LandingResource
 from finops_assets.warehouse.bigquery_resource import FinopsBigQueryResource
 from finops_assets.warehouse.bigquery_warehouse import BigQueryWarehouse
 from finops_assets.warehouse.duckdb_warehouse import DuckDBWarehouse
@@ -53,13 +54,17 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
 
     database: str = Field(description="Path of the DuckDB warehouse file (FINOPS_DUCKDB_PATH).")
     raw_schema: str = Field(default="billing_raw", description="Schema of the raw tables (FINOPS_RAW_DATASET).")
+    landing: LandingResource | None = Field(
+        default=None, description="The landing area, to stage remote (s3://, gs://) files DuckDB cannot read itself."
+    )
 
     def handle_output(self, context: dg.OutputContext, obj: LoadRequest | None) -> None:
         if obj is None:
             return
         check_partition(context, obj)
         table = table_name(context)
-        result = DuckDBWarehouse(self.database, self.raw_schema).load(obj, table)
+        landing = self.landing.get_landing() if self.landing is not None else None
+        result = DuckDBWarehouse(self.database, self.raw_schema, landing).load(obj, table)
         if result.skipped:
             context.log.info(f"{obj.source} {obj.billing_month:%Y-%m}: execution {obj.execution_id} already loaded")
         context.add_output_metadata(load_metadata(obj, result, f"{self.raw_schema}.{table}"))
