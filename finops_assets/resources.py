@@ -35,7 +35,12 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             bigquery=BigQueryResource(project=settings.gcp_project, location=settings.bq_location),
             api_endpoint=settings.bq_api_endpoint,
         )
-        warehouse = BigQueryWarehouseIOManager(bigquery=bigquery, dataset=settings.raw_dataset)
+        warehouse = BigQueryWarehouseIOManager(
+            bigquery=bigquery, dataset=settings.raw_dataset, retry_delay_seconds=settings.retry_delay_seconds
+        )
         return {"landing": landing, "warehouse_io_manager": warehouse, "bigquery": bigquery, "dbt": dbt}
-    warehouse = DuckDBWarehouseIOManager(database=settings.duckdb_path, raw_schema=settings.raw_dataset, landing=landing)
+    warehouse = DuckDBWarehouseIOManager(
+        database=settings.duckdb_path, raw_schema=settings.raw_dataset, landing=landing,
+        retry_delay_seconds=settings.retry_delay_seconds,
+    )
     return {"landing": landing, "warehouse_io_manager": warehouse, "dbt": dbt}

@@ -12,7 +12,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import uuid
+
 import boto3
+import pytest
 from moto.server import ThreadedMotoServer
 
 # Dummy credentials: moto accepts any; they exist only in the test process's environment.
@@ -41,6 +44,26 @@ def s3_client(endpoint: str):
     return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
 
 
+@pytest.fixture(scope="module")
+def s3():
+    """(boto3 client, endpoint) of a moto S3 server running for the test module."""
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in TEST_ENVIRONMENT.items():
+            patch.setenv(key, value)
+        server, endpoint = start_s3_server()
+        try:
+            yield s3_client(endpoint), endpoint
+        finally:
+            server.stop()
+
+
+@pytest.fixture
+def bucket(s3) -> str:
+    name = f"landing-{uuid.uuid4().hex[:8]}"
+    s3[0].create_bucket(Bucket=name)
+    return name
+
+
 def upload_tree(client, bucket: str, prefix: str, root: Path) -> list[str]:
     """Upload every file under `root` to s3://bucket/prefix/<relative path>; returns the object keys."""
     keys = []
@@ -53,11 +76,13 @@ def upload_tree(client, bucket: str, prefix: str, root: Path) -> list[str]:
 
 
 class FlakyProxy:
-    """An HTTP proxy to the S3 server that fails the first `failures` requests whose path ends with `suffix`."""
+    """An HTTP proxy to the S3 server that fails the first `failures` requests whose path ends with `suffix`
+    (with `whole_reads_only`, only GETs of the whole object: downloads, not header or footer reads)."""
 
-    def __init__(self, upstream: str, suffix: str, failures: int):
+    def __init__(self, upstream: str, suffix: str, failures: int, whole_reads_only: bool = False):
         self.upstream = upstream.removeprefix("http://")
         self.suffix = suffix
+        self.whole_reads_only = whole_reads_only
         self.remaining = failures
         self.failed = 0
         self._lock = threading.Lock()
@@ -70,6 +95,8 @@ class FlakyProxy:
             def _forward(self) -> None:
                 with proxy._lock:
                     fail = self.path.split("?")[0].endswith(proxy.suffix) and proxy.remaining > 0
+                    if proxy.whole_reads_only:
+                        fail = fail and self.command == "GET" and "Range" not in self.headers
                     if fail:
                         proxy.remaining -= 1
                         proxy.failed += 1

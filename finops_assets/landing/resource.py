@@ -20,7 +20,9 @@ class LandingResource(dg.ConfigurableResource):
         default=None, description="S3 API endpoint (s3:// only); None uses boto3's own resolution (AWS_ENDPOINT_URL...)."
     )
     s3_region: str | None = Field(default=None, description="S3 region (s3:// only); None uses AWS_REGION / the profile.")
-    s3_max_attempts: int = Field(default=5, description="Attempts boto3 makes per S3 request before giving up.")
+    s3_max_attempts: int = Field(
+        default=5, description="botocore `max_attempts` (retries after the first request) before an error reaches Dagster."
+    )
 
     def get_landing(self) -> Landing:
         if self.url.startswith("gs://"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -17,26 +16,7 @@ from finops_assets.landing.s3 import S3Landing, split_s3_url
 from finops_assets.settings import Settings
 from finops_assets_tests.conftest import MONTH, materialize_month, output_metadata, query
 from finops_assets_tests.cur_exports import BASE_COLUMNS, CurExport, exact_total, sample_rows
-from finops_assets_tests.s3_server import TEST_ENVIRONMENT, s3_client, start_s3_server, upload_tree
-
-
-@pytest.fixture(scope="module")
-def s3():
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in TEST_ENVIRONMENT.items():
-            patch.setenv(key, value)
-        server, endpoint = start_s3_server()
-        try:
-            yield s3_client(endpoint), endpoint
-        finally:
-            server.stop()
-
-
-@pytest.fixture
-def bucket(s3):
-    name = f"landing-{uuid.uuid4().hex[:8]}"
-    s3[0].create_bucket(Bucket=name)
-    return name
+from finops_assets_tests.s3_server import bucket, s3, upload_tree  # noqa: F401 (fixtures)
 
 
 @pytest.fixture
