@@ -7,6 +7,7 @@ Every environment binds the same resource keys; only the implementations differ:
 | landing               | folder `FINOPS_LANDING_URL` (or s3://, gs://, staged for DuckDB) | `gs://` bucket through dagster-gcp GCS    |
 | warehouse_io_manager  | DuckDB file `FINOPS_DUCKDB_PATH`     | BigQuery load jobs (dagster-gcp BigQuery) |
 | dbt                   | dbt-duckdb, target `local`           | dbt-bigquery, target `prod`               |
+| marts                 | retention/snapshots on the DuckDB file | retention/snapshots in BigQuery         |
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from dagster_gcp import BigQueryResource
 from finops_assets.defs.dbt.project import dbt_executable, finops_dbt_project
 from finops_assets.landing.resource import LandingResource
 from finops_assets.settings import Settings
+from finops_assets.warehouse.bigquery_maintenance import BigQueryMartMaintenance
 from finops_assets.warehouse.bigquery_resource import FinopsBigQueryResource
+from finops_assets.warehouse.duckdb_maintenance import DuckDBMartMaintenance
 from finops_assets.warehouse.io_managers import BigQueryWarehouseIOManager, DuckDBWarehouseIOManager
 
 
@@ -38,9 +41,13 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         warehouse = BigQueryWarehouseIOManager(
             bigquery=bigquery, dataset=settings.raw_dataset, retry_delay_seconds=settings.retry_delay_seconds
         )
-        return {"landing": landing, "warehouse_io_manager": warehouse, "bigquery": bigquery, "dbt": dbt}
+        marts = BigQueryMartMaintenance(bigquery=bigquery, dataset=settings.mart_dataset)
+        return {"landing": landing, "warehouse_io_manager": warehouse, "bigquery": bigquery, "dbt": dbt, "marts": marts}
     warehouse = DuckDBWarehouseIOManager(
         database=settings.duckdb_path, raw_schema=settings.raw_dataset, landing=landing,
         retry_delay_seconds=settings.retry_delay_seconds,
     )
-    return {"landing": landing, "warehouse_io_manager": warehouse, "dbt": dbt}
+    marts = DuckDBMartMaintenance(
+        database=settings.duckdb_path, schema_name=settings.mart_dataset, snapshot_dir=settings.snapshot_dir
+    )
+    return {"landing": landing, "warehouse_io_manager": warehouse, "dbt": dbt, "marts": marts}
