@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from finops_assets.defs.aws_cur.assets import build_aws_cur_raw
+from finops_assets.defs.aws_cur.checks import build_aws_cur_mirror_check
 from finops_assets.defs.azure_focus.assets import build_azure_focus_raw
 from finops_assets.defs.dbt.assets import build_dbt_assets
 from finops_assets.defs.gcp_billing.assets import build_gcp_billing_export
@@ -24,6 +25,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             *build_dbt_assets(settings),
             build_mart_retention(settings),
         ],
+        asset_checks=[check for check in (build_aws_cur_mirror_check(settings),) if check is not None],
         jobs=[mart_snapshot_job, restore_marts_job],
         schedules=[build_retention_schedule(), mart_snapshot_schedule],
         resources=build_resources(settings),
