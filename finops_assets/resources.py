@@ -4,9 +4,10 @@ Every environment binds the same resource keys; only the implementations differ:
 
 | key                   | local (default)                      | prod                                      |
 |-----------------------|--------------------------------------|-------------------------------------------|
-| landing               | folder `FINOPS_LANDING_URL`          | `gs://` bucket through dagster-gcp GCS    |
+| landing               | folder `FINOPS_LANDING_URL` (or s3://, gs://, staged for DuckDB) | `gs://` bucket through dagster-gcp GCS    |
 | warehouse_io_manager  | DuckDB file `FINOPS_DUCKDB_PATH`     | BigQuery load jobs (dagster-gcp BigQuery) |
 | dbt                   | dbt-duckdb, target `local`           | dbt-bigquery, target `prod`               |
+| marts                 | retention/snapshots on the DuckDB file | retention/snapshots in BigQuery         |
 """
 
 from __future__ import annotations
@@ -19,12 +20,17 @@ from dagster_gcp import BigQueryResource
 from finops_assets.defs.dbt.project import dbt_executable, finops_dbt_project
 from finops_assets.landing.resource import LandingResource
 from finops_assets.settings import Settings
+from finops_assets.warehouse.bigquery_maintenance import BigQueryMartMaintenance
 from finops_assets.warehouse.bigquery_resource import FinopsBigQueryResource
+from finops_assets.warehouse.duckdb_maintenance import DuckDBMartMaintenance
 from finops_assets.warehouse.io_managers import BigQueryWarehouseIOManager, DuckDBWarehouseIOManager
 
 
 def build_resources(settings: Settings) -> dict[str, Any]:
-    landing = LandingResource(url=settings.landing_url, gcp_project=settings.gcp_project)
+    landing = LandingResource(
+        url=settings.landing_url, gcp_project=settings.gcp_project,
+        s3_endpoint_url=settings.s3_endpoint_url, s3_region=settings.s3_region,
+    )
     # The dbt target follows FINOPS_ENV through profiles.yml; the same resource serves both environments.
     dbt = DbtCliResource(project_dir=finops_dbt_project(), dbt_executable=dbt_executable(), target=settings.env)
     if settings.env == "prod":
@@ -32,7 +38,16 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             bigquery=BigQueryResource(project=settings.gcp_project, location=settings.bq_location),
             api_endpoint=settings.bq_api_endpoint,
         )
-        warehouse = BigQueryWarehouseIOManager(bigquery=bigquery, dataset=settings.raw_dataset)
-        return {"landing": landing, "warehouse_io_manager": warehouse, "bigquery": bigquery, "dbt": dbt}
-    warehouse = DuckDBWarehouseIOManager(database=settings.duckdb_path, raw_schema=settings.raw_dataset)
-    return {"landing": landing, "warehouse_io_manager": warehouse, "dbt": dbt}
+        warehouse = BigQueryWarehouseIOManager(
+            bigquery=bigquery, dataset=settings.raw_dataset, retry_delay_seconds=settings.retry_delay_seconds
+        )
+        marts = BigQueryMartMaintenance(bigquery=bigquery, dataset=settings.mart_dataset)
+        return {"landing": landing, "warehouse_io_manager": warehouse, "bigquery": bigquery, "dbt": dbt, "marts": marts}
+    warehouse = DuckDBWarehouseIOManager(
+        database=settings.duckdb_path, raw_schema=settings.raw_dataset, landing=landing,
+        retry_delay_seconds=settings.retry_delay_seconds,
+    )
+    marts = DuckDBMartMaintenance(
+        database=settings.duckdb_path, schema_name=settings.mart_dataset, snapshot_dir=settings.snapshot_dir
+    )
+    return {"landing": landing, "warehouse_io_manager": warehouse, "dbt": dbt, "marts": marts}

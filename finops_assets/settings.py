@@ -36,6 +36,16 @@ class Settings:
     mart_dataset: str = "finops"
     gcp_billing_table: str | None = None
     start_month: date = field(default_factory=lambda: date(2022, 1, 1))
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    aws_cur_source_url: str | None = None
+    azure_focus_source_url: str | None = None
+    mirror_grace_hours: int = 24
+    retry_delay_seconds: int = 10
+    retention_requests_days: int = 90
+    retention_hourly_days: int = 730
+    retention_daily_days: int = 3650
+    snapshot_dir: str = "./data/snapshots"
 
 
 _VARIABLES = {
@@ -54,7 +64,30 @@ _VARIABLES = {
     "mart_dataset": "FINOPS_MART_DATASET",
     "gcp_billing_table": "FINOPS_GCP_BILLING_TABLE",
     "start_month": "FINOPS_START_MONTH",
+    "s3_endpoint_url": "FINOPS_S3_ENDPOINT_URL",
+    "s3_region": "FINOPS_S3_REGION",
+    "aws_cur_source_url": "FINOPS_AWS_CUR_SOURCE_URL",
+    "azure_focus_source_url": "FINOPS_AZURE_FOCUS_SOURCE_URL",
+    "mirror_grace_hours": "FINOPS_MIRROR_GRACE_HOURS",
+    "retry_delay_seconds": "FINOPS_RETRY_DELAY_SECONDS",
+    "retention_requests_days": "FINOPS_RETENTION_REQUESTS_DAYS",
+    "retention_hourly_days": "FINOPS_RETENTION_HOURLY_DAYS",
+    "retention_daily_days": "FINOPS_RETENTION_DAILY_DAYS",
+    "snapshot_dir": "FINOPS_SNAPSHOT_DIR",
 }
+_WHOLE_NUMBERS = {
+    "mirror_grace_hours", "retry_delay_seconds", "retention_requests_days", "retention_hourly_days", "retention_daily_days",
+}
+
+
+def parse_whole_number(variable: str, value: str) -> int:
+    try:
+        number = int(value.strip())
+    except ValueError as exc:
+        raise SettingsError(f"{variable}={value!r} is not a whole number") from exc
+    if number < 0:
+        raise SettingsError(f"{variable}={value!r} must not be negative")
+    return number
 
 
 def parse_start_month(value: str) -> date:
@@ -77,7 +110,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raw = source.get(variable)
         if raw is None or raw.strip() == "":
             continue
-        values[attribute] = parse_start_month(raw) if attribute == "start_month" else raw.strip()
+        if attribute == "start_month":
+            values[attribute] = parse_start_month(raw)
+        elif attribute in _WHOLE_NUMBERS:
+            values[attribute] = parse_whole_number(variable, raw)
+        else:
+            values[attribute] = raw.strip()
     settings = Settings(**values)  # type: ignore[arg-type]
     if settings.env not in ENVIRONMENTS:
         raise SettingsError(f"FINOPS_ENV={settings.env!r}: expected one of {', '.join(ENVIRONMENTS)}")

@@ -38,3 +38,26 @@ def test_every_variable_is_read():
 def test_bad_values_are_rejected_with_the_variable_named(environ, message):
     with pytest.raises(SettingsError, match=message):
         load_settings(environ)
+
+
+def test_edge_and_long_run_variables_are_read():
+    settings = load_settings({
+        "FINOPS_LANDING_URL": "s3://bucket/landing", "FINOPS_S3_ENDPOINT_URL": "http://127.0.0.1:9000",
+        "FINOPS_S3_REGION": "eu-west-1", "FINOPS_AWS_CUR_SOURCE_URL": "s3://cur-bucket/cur",
+        "FINOPS_AZURE_FOCUS_SOURCE_URL": "https://acct.blob.core.windows.net/exports",
+        "FINOPS_MIRROR_GRACE_HOURS": "6", "FINOPS_RETRY_DELAY_SECONDS": "2", "FINOPS_RETENTION_REQUESTS_DAYS": "30",
+        "FINOPS_RETENTION_HOURLY_DAYS": "365", "FINOPS_RETENTION_DAILY_DAYS": "1000", "FINOPS_SNAPSHOT_DIR": "/snaps",
+    })
+    assert (settings.landing_url, settings.s3_endpoint_url, settings.s3_region) == ("s3://bucket/landing", "http://127.0.0.1:9000", "eu-west-1")
+    assert (settings.aws_cur_source_url, settings.azure_focus_source_url) == ("s3://cur-bucket/cur", "https://acct.blob.core.windows.net/exports")
+    assert (settings.mirror_grace_hours, settings.retry_delay_seconds) == (6, 2)
+    assert (settings.retention_requests_days, settings.retention_hourly_days, settings.retention_daily_days) == (30, 365, 1000)
+    assert settings.snapshot_dir == "/snaps"
+    defaults = load_settings({})
+    assert (defaults.mirror_grace_hours, defaults.retention_requests_days, defaults.retention_hourly_days, defaults.retention_daily_days) == (24, 90, 730, 3650)
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "1.5"])
+def test_whole_number_variables_reject_other_values(value):
+    with pytest.raises(SettingsError, match=f"FINOPS_MIRROR_GRACE_HOURS={value!r}"):
+        load_settings({"FINOPS_MIRROR_GRACE_HOURS": value})

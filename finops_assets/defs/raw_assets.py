@@ -13,6 +13,7 @@ from pydantic import Field
 from finops_assets.landing import Landing
 from finops_assets.landing.resource import LandingResource
 from finops_assets.partitions import billing_month_partitions
+from finops_assets.retries import retry_transient, transient_retry_policy
 from finops_assets.settings import Settings
 from finops_assets.warehouse.load_request import LoadRequest
 
@@ -28,6 +29,8 @@ def build_raw_month_asset(
     *, name: str, source: str, cloud: str, settings: Settings, partition_expr: str, describe: DescribeMonth,
     description: str,
 ) -> dg.AssetsDefinition:
+    retry_policy = transient_retry_policy(settings.retry_delay_seconds)
+
     @dg.asset(
         name=name,
         partitions_def=billing_month_partitions(settings.start_month),
@@ -40,8 +43,10 @@ def build_raw_month_asset(
     )
     def raw_month(context: dg.AssetExecutionContext, config: RawLoadConfig, landing: LandingResource) -> LoadRequest:
         month = date.fromisoformat(context.partition_key)
+        context.add_output_metadata({"attempt": context.retry_number + 1})
         try:
-            request = describe(landing.get_landing(), month, config.force)
+            with retry_transient(retry_policy, context.retry_number):
+                request = describe(landing.get_landing(), month, config.force)
         except LookupError as exc:
             raise dg.Failure(description=str(exc)) from exc
         context.log.info(

@@ -131,10 +131,11 @@ def materialize(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from finops_assets.definitions import build_definitions
+    from finops_assets.partitions import backfill_order
 
     settings = load_settings()
     landing = landing_from_url(settings.landing_url)
-    work = [(s, sorted(s.months(landing, settings))) for s in SOURCES]
+    work = [(s, backfill_order(s.months(landing, settings))) for s in SOURCES]
     if not any(months for _, months in work):
         print(f"no exports under {settings.landing_url}: run `make demo-data` first", file=sys.stderr)
         return 1

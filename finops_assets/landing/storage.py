@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, BinaryIO, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterator, Protocol
 
 if TYPE_CHECKING:
     from google.cloud import storage
@@ -62,11 +63,15 @@ class Landing(Protocol):
         ...
 
     def native_uri(self, key: str) -> str:
-        """What a warehouse load reads: an absolute path locally, `gs://bucket/object` on GCS."""
+        """What a warehouse load reads: an absolute path locally, `gs://bucket/object` on GCS, `s3://...` on S3."""
+        ...
+
+    def download(self, key: str, destination: Path) -> None:
+        """Copy an object to a local file, streaming (for warehouses that cannot read the remote URI)."""
         ...
 
 
-def _glob_match(key: str, pattern: str) -> bool:
+def glob_match(key: str, pattern: str) -> bool:
     # fnmatch's `*` already crosses `/`, so `**/` only needs to also match "no folder at all".
     return fnmatch.fnmatchcase(key, pattern) or fnmatch.fnmatchcase(key, pattern.replace("**/", ""))
 
@@ -93,7 +98,7 @@ class LocalLanding:
             for filename in sorted(filenames):
                 path = Path(dirpath, filename)
                 key = path.relative_to(self.root).as_posix()
-                if _glob_match(key, pattern):
+                if glob_match(key, pattern):
                     st = path.stat()
                     yield LandingObject(key=key, size=st.st_size, updated=st.st_mtime)
 
@@ -114,6 +119,9 @@ class LocalLanding:
 
     def native_uri(self, key: str) -> str:
         return str(self._path(key))
+
+    def download(self, key: str, destination: Path) -> None:
+        shutil.copyfile(self._path(key), destination)
 
 
 class GcsLanding:
@@ -144,7 +152,7 @@ class GcsLanding:
         # match_glob narrows the listing server-side; the local match keeps servers that ignore it correct.
         for blob in self._client.list_blobs(self.bucket_name, prefix=list_prefix, match_glob=glob):
             key = self._key(blob.name)
-            if _glob_match(key, pattern):
+            if glob_match(key, pattern):
                 updated = blob.updated.timestamp() if blob.updated else 0.0
                 yield LandingObject(key=key, size=int(blob.size or 0), updated=updated)
 
@@ -167,12 +175,21 @@ class GcsLanding:
     def native_uri(self, key: str) -> str:
         return f"gs://{self.bucket_name}/{self._blob_name(key)}"
 
+    def download(self, key: str, destination: Path) -> None:
+        self._bucket.blob(self._blob_name(key)).download_to_filename(str(destination))  # chunked, bounded memory
 
-def landing_from_url(url: str, gcs_client: "storage.Client | None" = None) -> Landing:
+
+def landing_from_url(url: str, gcs_client: "storage.Client | None" = None, s3_client: Any = None) -> Landing:
     if url.startswith("gs://"):
         if gcs_client is None:
             raise ValueError(f"{url} needs a google-cloud-storage client")
         return GcsLanding(url, gcs_client)
+    if url.startswith("s3://"):
+        if s3_client is None:
+            raise ValueError(f"{url} needs a boto3 S3 client")
+        from finops_assets.landing.s3 import S3Landing  # boto3 is only imported where S3 is used
+
+        return S3Landing(url, s3_client)
     if "://" in url:
-        raise ValueError(f"unsupported landing URL {url!r}: use a local path or gs://bucket[/prefix]")
+        raise ValueError(f"unsupported landing URL {url!r}: use a local path, gs://bucket[/prefix] or s3://bucket[/prefix]")
     return LocalLanding(url)

@@ -7,6 +7,7 @@ rolls the whole load back. No rows pass through Python.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from finops_assets.landing.storage import Landing
 from finops_assets.warehouse.identifiers import quote_duckdb as q
 from finops_assets.warehouse.identifiers import snake_case, sql_string
 from finops_assets.warehouse.load_request import (
@@ -26,6 +28,7 @@ from finops_assets.warehouse.load_request import (
     LoadResult,
 )
 from finops_assets.warehouse.metadata import markdown_table
+from finops_assets.warehouse.staging import staged_locally
 from finops_assets.warehouse.tracking import (
     TRACKING_TABLE,
     PreviousLoad,
@@ -53,6 +56,8 @@ _PARQUET_COMPATIBLE = {
     ColumnType.STRING_MAP: ("MAP(VARCHAR, VARCHAR)",),
 }
 LOCK_WAIT_SECONDS = 600.0
+# Table types a column declared as text by an older manifest can be read as (see `_create_or_evolve`).
+_TYPED_FROM_TEXT = {"DECIMAL(38,18)": ColumnType.DECIMAL, "TIMESTAMP": ColumnType.TIMESTAMP, "JSON": ColumnType.JSON}
 
 
 def duckdb_type(column: Column) -> str:
@@ -114,6 +119,7 @@ def connect(path: str, *, read_only: bool = False, lock_wait_seconds: float = LO
 class DuckDBWarehouse:
     path: str
     schema: str
+    landing: Landing | None = None  # stages remote (s3://, gs://) files next to the warehouse file
 
     def table_ref(self, table: str) -> str:
         return f"{q(self.schema)}.{q(table)}"
@@ -133,20 +139,22 @@ class DuckDBWarehouse:
                     [request.source, request.billing_month],
                 ).fetchone()
                 return skipped_result(request, row_count, format_decimal(total_cost), started)
-            con.execute("BEGIN TRANSACTION")
-            try:
-                result = self._replace_month(con, request, table, previous, started)
-                con.execute("COMMIT")
-                return result
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+            with staged_locally(request, self.landing, Path(self.path).parent / ".staging") as local_request:
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    result = self._replace_month(con, local_request, table, previous, started)
+                    con.execute("COMMIT")
+                    return result
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
         finally:
             con.close()
 
     def _replace_month(self, con, request: LoadRequest, table: str, previous: PreviousLoad | None, started: float) -> LoadResult:
         target = self.table_ref(table)
-        self._create_or_evolve(con, request, table)
+        request, retyped, typed_here = self._create_or_evolve(con, request, table)
+        typed_by = request.manifest_uri if typed_here else self._typed_by(con, table, request.manifest_uri)
         month_start, month_end = month_bounds(request.billing_month)
         part = q(request.partition_column)
         con.execute(f"DELETE FROM {target} WHERE {part} >= ? AND {part} < ?", [month_start, month_end])
@@ -176,11 +184,13 @@ class DuckDBWarehouse:
         column_names = tuple(c.name for c in request.columns)
         added, removed = column_diff(previous, column_names)
         con.execute(
-            f"INSERT INTO {self.table_ref(TRACKING_TABLE)} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO {self.table_ref(TRACKING_TABLE)} (source, billing_month, execution_id, manifest_uri, "
+            "file_count, row_count, bytes, loaded_at, table_name, columns, total_cost, forced, typed_by_manifest) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 request.source, request.billing_month, request.execution_id, request.manifest_uri,
                 len(request.files), inserted, request.total_bytes, datetime.now(timezone.utc).replace(tzinfo=None),
-                table, encode_columns(column_names), total_cost, request.force,
+                table, encode_columns(column_names), total_cost, request.force, typed_by,
             ],
         )
         return LoadResult(
@@ -194,6 +204,8 @@ class DuckDBWarehouse:
             total_cost=format_decimal(total_cost),
             columns_added=added,
             columns_removed=removed,
+            columns_retyped=retyped,
+            typed_by_manifest=typed_by,
             previous_execution_id=previous.execution_id if previous and previous.same_month else None,
             seconds=time.monotonic() - started,
             preview_markdown=self._preview(con, request, table),
@@ -209,6 +221,17 @@ class DuckDBWarehouse:
                 manifest_uri VARCHAR, file_count INTEGER, row_count BIGINT, bytes BIGINT, loaded_at TIMESTAMP,
                 table_name VARCHAR, columns VARCHAR, total_cost DECIMAL(38,18), forced BOOLEAN)"""
         )
+        # Added later: warehouses created before it gain the column on their next load.
+        con.execute(f"ALTER TABLE {self.table_ref(TRACKING_TABLE)} ADD COLUMN IF NOT EXISTS typed_by_manifest VARCHAR")
+
+    def _typed_by(self, con, table: str, default: str) -> str:
+        """The manifest whose types the table's columns carry: the latest load that created or widened it."""
+        row = con.execute(
+            f"SELECT typed_by_manifest FROM {self.table_ref(TRACKING_TABLE)} WHERE table_name = ? "
+            "AND typed_by_manifest IS NOT NULL ORDER BY loaded_at DESC LIMIT 1",
+            [table],
+        ).fetchone()
+        return row[0] if row else default
 
     def _previous_load(self, con, request: LoadRequest) -> PreviousLoad | None:
         """The month's own latest load, else the latest load of the nearest earlier (or any) month."""
@@ -223,7 +246,9 @@ class DuckDBWarehouse:
             return None
         return PreviousLoad(execution_id=row[0], columns=decode_columns(row[1]), same_month=bool(row[2]))
 
-    def _create_or_evolve(self, con, request: LoadRequest, table: str) -> None:
+    def _create_or_evolve(self, con, request: LoadRequest, table: str) -> tuple[LoadRequest, tuple[str, ...], bool]:
+        """Create or widen the table for `request`. Returns the request to load (columns an older manifest left
+        untyped take the table's type), the names of those columns, and whether this load typed the table."""
         target = self.table_ref(table)
         existing = dict(
             con.execute(
@@ -235,20 +260,34 @@ class DuckDBWarehouse:
         wanted = target_columns(request)
         if not existing:
             con.execute(f"CREATE TABLE {target} ({', '.join(f'{q(n)} {t}' for n, t in wanted)})")
-            return
+            return request, (), True
         origins = {c.name: c.origin for c in request.columns}
+        declared = {c.name: c.type for c in request.columns}
+        widened = False
+        adopted: dict[str, ColumnType] = {}
         for name, type_sql in wanted:
             have = existing.get(name)
             if have is None:
                 con.execute(f"ALTER TABLE {target} ADD COLUMN {q(name)} {type_sql}")
+                widened = True
                 continue
             # Let DuckDB spell the wanted type, so nested types compare as the catalog prints them.
             spelled = con.execute(f"SELECT typeof(CAST(NULL AS {type_sql}))").fetchone()[0]
-            if have != spelled:
-                raise LoadError(
-                    f"{request.manifest_uri}: column {name!r} ({origins.get(name, 'derived')}) is {spelled} in this "
-                    f"export but {have} in {self.schema}.{table}; a retyped column needs a migration"
-                )
+            if have == spelled:
+                continue
+            if declared.get(name) is ColumnType.STRING and have in _TYPED_FROM_TEXT:
+                # An older manifest left the column as text where a newer one (which typed the table) knows better:
+                # read this month with the table's type; a value that does not fit fails naming file and column.
+                adopted[name] = _TYPED_FROM_TEXT[have]
+                continue
+            raise LoadError(
+                f"{request.manifest_uri}: column {name!r} ({origins.get(name, 'derived')}) is {spelled} in this "
+                f"export but {have} in {self.schema}.{table}; a retyped column needs a migration"
+            )
+        if adopted:
+            columns = tuple(dataclasses.replace(c, type=adopted[c.name]) if c.name in adopted else c for c in request.columns)
+            request = dataclasses.replace(request, columns=columns)
+        return request, tuple(adopted), widened
 
     def _select_sql(self, con, request: LoadRequest) -> str:
         """A SELECT whose output columns are the table's columns (by name), read natively from the files."""

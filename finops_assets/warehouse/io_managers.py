@@ -13,6 +13,8 @@ from datetime import date
 import dagster as dg
 from pydantic import Field
 
+from finops_assets.landing.resource import LandingResource
+from finops_assets.retries import retry_transient, transient_retry_policy
 from finops_assets.warehouse.bigquery_resource import FinopsBigQueryResource
 from finops_assets.warehouse.bigquery_warehouse import BigQueryWarehouse
 from finops_assets.warehouse.duckdb_warehouse import DuckDBWarehouse
@@ -44,6 +46,13 @@ def check_partition(context: dg.OutputContext, request: LoadRequest) -> None:
             )
 
 
+def previous_attempts(context: dg.OutputContext) -> int:
+    try:
+        return context.step_context.previous_attempt_count
+    except dg.DagsterInvariantViolationError:  # an OutputContext built outside a run (direct IO manager calls)
+        return 0
+
+
 def partition_month(context: dg.InputContext) -> date | None:
     return date.fromisoformat(context.asset_partition_key) if context.has_asset_partitions else None
 
@@ -53,13 +62,19 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
 
     database: str = Field(description="Path of the DuckDB warehouse file (FINOPS_DUCKDB_PATH).")
     raw_schema: str = Field(default="billing_raw", description="Schema of the raw tables (FINOPS_RAW_DATASET).")
+    retry_delay_seconds: float = Field(default=10, description="First backoff delay after a transient error.")
+    landing: LandingResource | None = Field(
+        default=None, description="The landing area, to stage remote (s3://, gs://) files DuckDB cannot read itself."
+    )
 
     def handle_output(self, context: dg.OutputContext, obj: LoadRequest | None) -> None:
         if obj is None:
             return
         check_partition(context, obj)
         table = table_name(context)
-        result = DuckDBWarehouse(self.database, self.raw_schema).load(obj, table)
+        with retry_transient(transient_retry_policy(self.retry_delay_seconds), previous_attempts(context)):
+            landing = self.landing.get_landing() if self.landing is not None else None
+            result = DuckDBWarehouse(self.database, self.raw_schema, landing).load(obj, table)
         if result.skipped:
             context.log.info(f"{obj.source} {obj.billing_month:%Y-%m}: execution {obj.execution_id} already loaded")
         context.add_output_metadata(load_metadata(obj, result, f"{self.raw_schema}.{table}"))
@@ -73,6 +88,7 @@ class BigQueryWarehouseIOManager(dg.ConfigurableIOManager):
 
     bigquery: FinopsBigQueryResource
     dataset: str = Field(default="billing_raw", description="Dataset of the raw tables (FINOPS_RAW_DATASET).")
+    retry_delay_seconds: float = Field(default=10, description="First backoff delay after a transient error.")
 
     def _warehouse(self, client) -> BigQueryWarehouse:
         project = self.bigquery.bigquery.project or client.project
@@ -84,9 +100,10 @@ class BigQueryWarehouseIOManager(dg.ConfigurableIOManager):
             return
         check_partition(context, obj)
         table = table_name(context)
-        with self.bigquery.get_client() as client:
-            warehouse = self._warehouse(client)
-            result = warehouse.load(obj, table)
+        with retry_transient(transient_retry_policy(self.retry_delay_seconds), previous_attempts(context)):
+            with self.bigquery.get_client() as client:
+                warehouse = self._warehouse(client)
+                result = warehouse.load(obj, table)
         if result.skipped:
             context.log.info(f"{obj.source} {obj.billing_month:%Y-%m}: execution {obj.execution_id} already loaded")
         context.add_output_metadata(load_metadata(obj, result, warehouse.table_id(table)))

@@ -95,6 +95,9 @@ class LoadResult:
     total_cost: str | None  # exact decimal as text
     columns_added: tuple[str, ...] = ()
     columns_removed: tuple[str, ...] = ()
+    # Columns an older manifest declared as text, loaded with the type a newer manifest gave the table.
+    columns_retyped: tuple[str, ...] = ()
+    typed_by_manifest: str | None = None  # the manifest whose types the table's columns carry
     previous_execution_id: str | None = None
     seconds: float = 0.0
     preview_markdown: str = ""

@@ -42,6 +42,10 @@ def load_metadata(request: LoadRequest, result: LoadResult, table: str) -> dict[
             f"replaced execution {previous}" if previous and previous != result.execution_id else
             ("reloaded (force)" if previous else "first load of the month")
         )
+    if result.typed_by_manifest:
+        metadata["typed_by_manifest"] = dg.MetadataValue.path(result.typed_by_manifest)
+    if result.columns_retyped:
+        metadata["columns_typed_by_newer_manifest"] = dg.MetadataValue.json(list(result.columns_retyped))
     if result.previous_execution_id:
         metadata["previous_execution_id"] = dg.MetadataValue.text(result.previous_execution_id)
     if result.total_cost is not None and request.cost_column:

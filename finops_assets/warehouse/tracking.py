@@ -2,7 +2,8 @@
 
 Columns (same names in DuckDB and BigQuery): source, billing_month, execution_id, manifest_uri,
 file_count, row_count, bytes, loaded_at, table_name, columns (JSON array of column names),
-total_cost (exact decimal), forced.
+total_cost (exact decimal), forced; DuckDB also records typed_by_manifest (the manifest whose types the
+table's columns carry when the month was loaded: its own when the load created or widened the table).
 """
 
 from __future__ import annotations

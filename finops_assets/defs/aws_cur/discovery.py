@@ -46,7 +46,9 @@ def month_level_manifest(obj: LandingObject) -> ManifestRef | None:
 
 
 def discover_manifests(landing: Landing, prefix: str) -> list[ManifestRef]:
-    return [ref for obj in landing.list(prefix, f"{prefix}/{MANIFEST_PATTERN}") if (ref := month_level_manifest(obj))]
+    """Month-level manifests under `prefix` ("" for the landing root, e.g. the S3 bucket AWS delivers to)."""
+    pattern = f"{prefix}/{MANIFEST_PATTERN}" if prefix else MANIFEST_PATTERN
+    return [ref for obj in landing.list(prefix, pattern) if (ref := month_level_manifest(obj))]
 
 
 def manifests_for_month(refs: Iterable[ManifestRef], month: date) -> list[ManifestRef]:

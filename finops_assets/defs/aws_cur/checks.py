@@ -1,0 +1,62 @@
+"""`aws_cur_raw` checks: is the GCS mirror of the AWS CUR bucket (FINOPS_AWS_CUR_SOURCE_URL) behind?
+
+(No `from __future__ import annotations` here: Dagster reads the check function's annotations at runtime.)
+"""
+
+from datetime import date, datetime, timedelta, timezone
+
+import dagster as dg
+
+from finops_assets.defs.aws_cur.discovery import discover_manifests
+from finops_assets.defs.aws_cur.manifest import parse_cur_manifest
+from finops_assets.landing import Landing
+from finops_assets.landing.mirror import MonthVersion, months_behind
+from finops_assets.landing.resource import LandingResource
+from finops_assets.settings import Settings
+
+
+def current_versions(landing: Landing, prefix: str) -> dict[date, MonthVersion]:
+    """The newest month-level manifest of every month and the assembly it names."""
+    newest: dict[date, MonthVersion] = {}
+    for ref in sorted(discover_manifests(landing, prefix), key=lambda r: r.updated):
+        manifest = parse_cur_manifest(landing.read_bytes(ref.key), ref.key)
+        newest[ref.billing_month] = MonthVersion(manifest.assembly_id, ref.updated, ref.key)
+    return newest
+
+
+def build_aws_cur_mirror_check(settings: Settings) -> dg.AssetChecksDefinition | None:
+    """Only when the S3 source is configured: without it there is nothing to compare the mirror with."""
+    if not settings.aws_cur_source_url:
+        return None
+    source = LandingResource(
+        url=settings.aws_cur_source_url, s3_endpoint_url=settings.s3_endpoint_url, s3_region=settings.s3_region
+    )
+    grace = timedelta(hours=settings.mirror_grace_hours)
+    prefix = settings.aws_cur_prefix
+
+    @dg.asset_check(
+        asset="aws_cur_raw",
+        name="aws_cur_mirror_lag",
+        required_resource_keys={"landing"},
+        description=f"The landing mirror shows, for every month, the assembly the S3 source "
+                    f"({settings.aws_cur_source_url}) delivered more than {settings.mirror_grace_hours} h ago.",
+    )
+    def aws_cur_mirror_lag(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+        in_source = current_versions(source.get_landing(), "")
+        in_mirror = current_versions(context.resources.landing.get_landing(), prefix)
+        lags = months_behind(in_source, in_mirror, datetime.now(timezone.utc), grace)
+        return dg.AssetCheckResult(
+            passed=not lags,
+            description="; ".join(lag.describe() for lag in lags) or None,
+            metadata={
+                "months_in_source": len(in_source),
+                "months_behind": dg.MetadataValue.json([
+                    {"month": f"{lag.month:%Y-%m}", "source_assembly": lag.source.execution_id,
+                     "mirror_assembly": lag.mirror.execution_id if lag.mirror else None}
+                    for lag in lags
+                ]),
+                "grace_hours": settings.mirror_grace_hours,
+            },
+        )
+
+    return aws_cur_mirror_lag

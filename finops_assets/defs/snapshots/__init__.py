@@ -1,0 +1,1 @@
+"""Recovery: daily snapshots of the fact and dimension tables, and their restore."""
