@@ -5,9 +5,12 @@ from __future__ import annotations
 import dagster as dg
 
 from finops_assets.defs.aws_cur.assets import build_aws_cur_raw
+from finops_assets.defs.aws_cur.checks import build_aws_cur_checks
 from finops_assets.defs.azure_focus.assets import build_azure_focus_raw
+from finops_assets.defs.azure_focus.checks import build_azure_focus_checks
 from finops_assets.defs.dbt.assets import build_dbt_assets
 from finops_assets.defs.gcp_billing.assets import build_gcp_billing_export
+from finops_assets.defs.gcp_billing.checks import build_gcp_billing_checks
 from finops_assets.resources import build_resources
 from finops_assets.settings import Settings, load_settings
 
@@ -20,6 +23,11 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             build_azure_focus_raw(settings),
             build_gcp_billing_export(settings),
             *build_dbt_assets(settings),
+        ],
+        asset_checks=[
+            build_aws_cur_checks(settings),
+            build_azure_focus_checks(settings),
+            build_gcp_billing_checks(settings),
         ],
         resources=build_resources(settings),
     )

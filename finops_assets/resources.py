@@ -7,6 +7,7 @@ Every environment binds the same resource keys; only the implementations differ:
 | landing               | folder `FINOPS_LANDING_URL`          | `gs://` bucket through dagster-gcp GCS    |
 | warehouse_io_manager  | DuckDB file `FINOPS_DUCKDB_PATH`     | BigQuery load jobs (dagster-gcp BigQuery) |
 | dbt                   | dbt-duckdb, target `local`           | dbt-bigquery, target `prod`               |
+| warehouse_queries     | read-only DuckDB connection          | BigQuery query jobs (data-quality checks) |
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from finops_assets.landing.resource import LandingResource
 from finops_assets.settings import Settings
 from finops_assets.warehouse.bigquery_resource import FinopsBigQueryResource
 from finops_assets.warehouse.io_managers import BigQueryWarehouseIOManager, DuckDBWarehouseIOManager
+from finops_assets.warehouse.queries import BigQueryQueryResource, DuckDBQueryResource
 
 
 def build_resources(settings: Settings) -> dict[str, Any]:
@@ -33,6 +35,9 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             api_endpoint=settings.bq_api_endpoint,
         )
         warehouse = BigQueryWarehouseIOManager(bigquery=bigquery, dataset=settings.raw_dataset)
-        return {"landing": landing, "warehouse_io_manager": warehouse, "bigquery": bigquery, "dbt": dbt}
+        queries = BigQueryQueryResource(bigquery=bigquery, dataset=settings.raw_dataset)
+        return {"landing": landing, "warehouse_io_manager": warehouse, "bigquery": bigquery, "dbt": dbt,
+                "warehouse_queries": queries}
     warehouse = DuckDBWarehouseIOManager(database=settings.duckdb_path, raw_schema=settings.raw_dataset)
-    return {"landing": landing, "warehouse_io_manager": warehouse, "dbt": dbt}
+    queries = DuckDBQueryResource(database=settings.duckdb_path, raw_schema=settings.raw_dataset)
+    return {"landing": landing, "warehouse_io_manager": warehouse, "dbt": dbt, "warehouse_queries": queries}

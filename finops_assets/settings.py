@@ -35,6 +35,8 @@ class Settings:
     mart_dataset: str = "finops"
     gcp_billing_table: str | None = None
     start_month: date = field(default_factory=lambda: date(2022, 1, 1))
+    freshness_hours: int = 36
+    availability_days: int = 7
 
 
 _VARIABLES = {
@@ -52,7 +54,10 @@ _VARIABLES = {
     "mart_dataset": "FINOPS_MART_DATASET",
     "gcp_billing_table": "FINOPS_GCP_BILLING_TABLE",
     "start_month": "FINOPS_START_MONTH",
+    "freshness_hours": "FINOPS_FRESHNESS_HOURS",
+    "availability_days": "FINOPS_AVAILABILITY_DAYS",
 }
+_POSITIVE_INTEGERS = ("freshness_hours", "availability_days")
 
 
 def parse_start_month(value: str) -> date:
@@ -67,6 +72,16 @@ def parse_start_month(value: str) -> date:
     return parsed
 
 
+def parse_positive_int(variable: str, value: str) -> int:
+    try:
+        parsed = int(value.strip())
+    except ValueError as exc:
+        raise SettingsError(f"{variable}={value!r} is not a whole number") from exc
+    if parsed < 1:
+        raise SettingsError(f"{variable}={value!r} must be at least 1")
+    return parsed
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Resolve the configuration contract from `environ` (default: the process environment)."""
     source = os.environ if environ is None else environ
@@ -75,7 +90,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raw = source.get(variable)
         if raw is None or raw.strip() == "":
             continue
-        values[attribute] = parse_start_month(raw) if attribute == "start_month" else raw.strip()
+        if attribute == "start_month":
+            values[attribute] = parse_start_month(raw)
+        elif attribute in _POSITIVE_INTEGERS:
+            values[attribute] = parse_positive_int(variable, raw)
+        else:
+            values[attribute] = raw.strip()
     settings = Settings(**values)  # type: ignore[arg-type]
     if settings.env not in ENVIRONMENTS:
         raise SettingsError(f"FINOPS_ENV={settings.env!r}: expected one of {', '.join(ENVIRONMENTS)}")

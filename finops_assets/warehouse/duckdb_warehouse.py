@@ -178,7 +178,7 @@ class DuckDBWarehouse:
             [
                 request.source, request.billing_month, request.execution_id, request.manifest_uri,
                 len(request.files), inserted, request.total_bytes, datetime.now(timezone.utc).replace(tzinfo=None),
-                table, encode_columns(column_names), total_cost, request.force,
+                table, encode_columns(request.columns), total_cost, request.force,
             ],
         )
         return LoadResult(
