@@ -7,17 +7,7 @@ with focus as (
     group by 1, 2
 ),
 raw as (
-    select 'aws_cur' as source, cast(bill_billing_period_start_date as date) as billing_month, sum(line_item_unblended_cost) as total
-    from {{ source('billing_raw', 'aws_cur_raw') }}
-    where {{ finops.in_run_months('cast(bill_billing_period_start_date as date)') }} group by 1, 2
-    union all
-    select 'azure_focus', cast(billing_period_start as date), sum(coalesce(billed_cost, 0))
-    from {{ source('billing_raw', 'azure_focus_raw') }}
-    where {{ finops.in_run_months('cast(billing_period_start as date)') }} group by 1, 2
-    union all
-    select 'gcp_billing', cast(invoice_month as date), sum(cost)
-    from {{ source('billing_raw', 'gcp_billing_export') }}
-    where {{ finops.in_run_months('cast(invoice_month as date)') }} group by 1, 2
+    {{ finops.raw_billed_totals() }}
 )
 select raw.source, raw.billing_month, raw.total as raw_total, focus.total as focus_total
 from raw
