@@ -167,7 +167,9 @@ def no_duplicate_line_items(inputs: CheckInputs) -> Outcome:
     q = inputs.queries
     key = inputs.spec.duplicate_key
     columns = ", ".join(q.column(c) for c in key)
-    duplicates = (f"SELECT {columns}, COUNT(*) AS n FROM {inputs.table} WHERE {inputs.in_month} "
+    # Aliased: nested fields (`service.id`, `sku.id`) would otherwise all be named `id`.
+    aliased = ", ".join(f"{q.column(c)} AS k{i}" for i, c in enumerate(key))
+    duplicates = (f"SELECT {aliased}, COUNT(*) AS n FROM {inputs.table} WHERE {inputs.in_month} "
                   f"GROUP BY {columns} HAVING COUNT(*) > 1")
     keys, extra = q.fetch(f"SELECT COUNT(*), SUM(n - 1) FROM ({duplicates}) AS d", month_params(inputs.month))[0]
     metadata = {"duplicate_keys": dg.MetadataValue.int(int(keys)), "extra_rows": dg.MetadataValue.int(int(extra or 0)),

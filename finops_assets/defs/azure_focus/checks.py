@@ -34,11 +34,12 @@ def azure_focus_check_spec(settings: Settings) -> RawCheckSpec:
         cost_column=schema.COST_COLUMN,
         account_column="sub_account_id",
         currency_column="billing_currency",
-        # FOCUS has no line-item id: a charge is its account, resource group, resource, price, category and period
-        # (two tax lines of one meter and hour differ only by resource group).
+        # FOCUS has no line-item id: a charge is its account, resource group, resource, price, category and period,
+        # with its amounts (two tax lines of one meter and hour differ by resource group or tags, and so in amount;
+        # a re-delivered row repeats all of these).
         duplicate_key=("billing_account_id", "sub_account_id", "x_resource_group_name", "resource_id", "sku_price_id",
                        "charge_category", "charge_class", "commitment_discount_id", "charge_period_start",
-                       "charge_period_end"),
+                       "charge_period_end", "billed_cost", "consumed_quantity"),
         current_export=current_export,
         newest_export=newest_export,
     )

@@ -39,9 +39,12 @@ def gcp_billing_check_spec(settings: Settings) -> RawCheckSpec:
         cost_column=schema.COST_COLUMN,
         account_column="billing_account_id",
         currency_column="currency",
-        # The export has no row id: a row is one SKU of one project and resource for one usage window and cost type.
-        duplicate_key=("billing_account_id", "service.id", "sku.id", "project.id", "location.region",
-                       "resource.global_name", "usage_start_time", "usage_end_time", "cost_type"),
+        # The export has no row id: a row is one SKU of one project, zone and resource for one usage window, cost
+        # type and export, with its amounts (rows that differ only by labels differ in amount; a re-delivered row
+        # repeats all of these).
+        duplicate_key=("billing_account_id", "service.id", "sku.id", "project.id", "location.zone",
+                       "resource.global_name", "usage_start_time", "usage_end_time", "cost_type", "export_time",
+                       "cost", "usage.amount"),
         current_export=current_export,
         newest_export=newest_export,
         usage_lead_days=LATE_USAGE_DAYS,
