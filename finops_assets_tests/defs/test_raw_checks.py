@@ -13,11 +13,14 @@ import dagster as dg
 import duckdb
 import pytest
 
-from finops_assets.defs.aws_cur.checks import aws_cur_check_spec
+from finops_assets.defs.aws_cur.assets import build_aws_cur_raw
+from finops_assets.defs.aws_cur.checks import aws_cur_check_spec, build_aws_cur_checks
 from finops_assets.defs.azure_focus.checks import azure_focus_check_spec
 from finops_assets.defs.gcp_billing.checks import gcp_billing_check_spec
 from finops_assets.defs.raw_checks import RAW_CHECKS, CheckInputs, RawCheckSpec, Thresholds, column_changes, evaluate
 from finops_assets.landing import landing_from_url
+from finops_assets.partitions import billing_month_partitions
+from finops_assets.resources import build_resources
 from finops_assets.settings import Settings
 from finops_assets.warehouse.duckdb_warehouse import connect
 from finops_assets.warehouse.queries import DuckDBQueries
@@ -245,3 +248,35 @@ def test_a_month_that_was_never_loaded_fails_every_table_check(tmp_path, landing
     duckdb.connect(str(empty)).close()
     result = run("no_duplicate_line_items", SPECS["aws_cur"], empty, landing)
     assert not result.passed and "not loaded yet" in result.description
+
+
+def test_a_failed_blocking_check_stops_the_downstream_assets_of_the_run(demo_warehouse, tmp_path):
+    """A real run: the September CUR manifest lists its first file twice, so every line item of that file is loaded
+    twice; the blocking duplicate check fails and the downstream monthly asset does not run."""
+    root, _ = demo_warehouse
+    shutil.copytree(root / "landing" / "aws_cur", tmp_path / "landing" / "aws_cur")
+    (manifest_path,) = (tmp_path / "landing" / "aws_cur").glob("**/20250901-20251001/*-Manifest.json")
+    manifest = json.loads(manifest_path.read_text())
+    manifest["reportKeys"].append(manifest["reportKeys"][0])
+    manifest_path.write_text(json.dumps(manifest))
+    settings = Settings(landing_url=str(tmp_path / "landing"), duckdb_path=str(tmp_path / "warehouse.duckdb"),
+                        start_month=date(2025, 1, 1))
+    ran: list[str] = []
+
+    @dg.asset(partitions_def=billing_month_partitions(settings.start_month), deps=["aws_cur_raw"])
+    def monthly_cost_report(context) -> None:
+        ran.append(context.partition_key)
+
+    result = dg.materialize(
+        [build_aws_cur_raw(settings), build_aws_cur_checks(settings), monthly_cost_report],
+        partition_key=SEPTEMBER.isoformat(), resources=build_resources(settings),
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
+    )
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert set(evaluations) == {c.name for c in RAW_CHECKS}
+    duplicates = evaluations["no_duplicate_line_items"]
+    assert not duplicates.passed and duplicates.severity is dg.AssetCheckSeverity.ERROR
+    assert "line items appear more than once" in duplicates.description
+    assert evaluations["rows_match_export"].passed  # the load recorded what it read: only the duplicate check sees it
+    assert not result.success and ran == []
+    assert dg.AssetKey("monthly_cost_report") not in {e.asset_key for e in result.get_asset_materialization_events()}
