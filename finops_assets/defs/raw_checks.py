@@ -2,11 +2,12 @@
 
 A source describes itself once in a `RawCheckSpec` (its `checks.py`): table, partition column, line-item key,
 critical columns, account and currency columns, and how to read its current export from the landing area. The
-factory turns that into one partitioned `@multi_asset_check` with the checks of `RAW_CHECKS`, evaluated on the
-month just materialized. Every check queries the warehouse table through `WarehouseQueries` (so it does not
+factory turns that into one `@multi_asset_check` with the checks of `RAW_CHECKS`, run with every materialization
+and evaluated on the month that run materialized. (The checks themselves are not partitioned: partitioned check
+specs are a preview feature in Dagster 1.13; the run's partition key says which month to look at.) Every check queries the warehouse table through `WarehouseQueries` (so it does not
 trust the loader) and answers with a description a user understands and metadata showing the offending rows.
 
-ERROR checks are blocking: a failure stops the dbt models of that run. The freshness and availability checks
+ERROR checks are blocking: a failure fails the run and stops its downstream assets (the dbt models). The freshness and availability checks
 describe the whole source rather than the month being loaded, so they are WARN and only report.
 
 (No `from __future__ import annotations` here: Dagster reads the check function's annotations at runtime.)
