@@ -5,13 +5,15 @@ from __future__ import annotations
 import dagster as dg
 
 from finops_assets.defs.aws_cur.assets import build_aws_cur_raw
-from finops_assets.defs.aws_cur.checks import build_aws_cur_mirror_check
+from finops_assets.defs.aws_cur.checks import build_aws_cur_checks, build_aws_cur_mirror_check
 from finops_assets.defs.aws_data_exports.assets import build_aws_data_exports_raw
 from finops_assets.defs.azure_focus.assets import build_azure_focus_raw
+from finops_assets.defs.azure_focus.checks import build_azure_focus_checks
 from finops_assets.defs.dbt.assets import build_dbt_assets
 from finops_assets.defs.gcp_billing.assets import build_gcp_billing_export
 from finops_assets.defs.retention.assets import build_mart_retention, build_retention_schedule
 from finops_assets.defs.snapshots.jobs import mart_snapshot_job, mart_snapshot_schedule, restore_marts_job
+from finops_assets.defs.gcp_billing.checks import build_gcp_billing_checks
 from finops_assets.resources import build_resources
 from finops_assets.settings import Settings, load_settings
 
@@ -27,7 +29,12 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             *build_dbt_assets(settings),
             build_mart_retention(settings),
         ],
-        asset_checks=[check for check in (build_aws_cur_mirror_check(settings),) if check is not None],
+        asset_checks=[
+            build_aws_cur_checks(settings),
+            build_azure_focus_checks(settings),
+            build_gcp_billing_checks(settings),
+            *[check for check in (build_aws_cur_mirror_check(settings),) if check is not None],
+        ],
         jobs=[mart_snapshot_job, restore_marts_job],
         schedules=[build_retention_schedule(), mart_snapshot_schedule],
         resources=build_resources(settings),

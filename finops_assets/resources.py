@@ -8,6 +8,7 @@ Every environment binds the same resource keys; only the implementations differ:
 | warehouse_io_manager  | DuckDB file `FINOPS_DUCKDB_PATH`     | BigQuery load jobs (dagster-gcp BigQuery) |
 | dbt                   | dbt-duckdb, target `local`           | dbt-bigquery, target `prod`               |
 | marts                 | retention/snapshots on the DuckDB file | retention/snapshots in BigQuery         |
+| warehouse_queries     | read-only DuckDB connection          | BigQuery query jobs (data-quality checks) |
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from finops_assets.warehouse.bigquery_maintenance import BigQueryMartMaintenance
 from finops_assets.warehouse.bigquery_resource import FinopsBigQueryResource
 from finops_assets.warehouse.duckdb_maintenance import DuckDBMartMaintenance
 from finops_assets.warehouse.io_managers import BigQueryWarehouseIOManager, DuckDBWarehouseIOManager
+from finops_assets.warehouse.queries import BigQueryQueryResource, DuckDBQueryResource
 
 
 def build_resources(settings: Settings) -> dict[str, Any]:
@@ -42,7 +44,9 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             bigquery=bigquery, dataset=settings.raw_dataset, retry_delay_seconds=settings.retry_delay_seconds
         )
         marts = BigQueryMartMaintenance(bigquery=bigquery, dataset=settings.mart_dataset)
-        return {"landing": landing, "warehouse_io_manager": warehouse, "bigquery": bigquery, "dbt": dbt, "marts": marts}
+        queries = BigQueryQueryResource(bigquery=bigquery, dataset=settings.raw_dataset)
+        return {"landing": landing, "warehouse_io_manager": warehouse, "bigquery": bigquery, "dbt": dbt, "marts": marts,
+                "warehouse_queries": queries}
     warehouse = DuckDBWarehouseIOManager(
         database=settings.duckdb_path, raw_schema=settings.raw_dataset, landing=landing,
         retry_delay_seconds=settings.retry_delay_seconds,
@@ -50,4 +54,5 @@ def build_resources(settings: Settings) -> dict[str, Any]:
     marts = DuckDBMartMaintenance(
         database=settings.duckdb_path, schema_name=settings.mart_dataset, snapshot_dir=settings.snapshot_dir
     )
-    return {"landing": landing, "warehouse_io_manager": warehouse, "dbt": dbt, "marts": marts}
+    queries = DuckDBQueryResource(database=settings.duckdb_path, raw_schema=settings.raw_dataset)
+    return {"landing": landing, "warehouse_io_manager": warehouse, "dbt": dbt, "marts": marts, "warehouse_queries": queries}

@@ -46,6 +46,8 @@ class Settings:
     retention_hourly_days: int = 730
     retention_daily_days: int = 3650
     snapshot_dir: str = "./data/snapshots"
+    freshness_hours: int = 36
+    availability_days: int = 7
 
 
 _VARIABLES = {
@@ -74,19 +76,23 @@ _VARIABLES = {
     "retention_hourly_days": "FINOPS_RETENTION_HOURLY_DAYS",
     "retention_daily_days": "FINOPS_RETENTION_DAILY_DAYS",
     "snapshot_dir": "FINOPS_SNAPSHOT_DIR",
+    "freshness_hours": "FINOPS_FRESHNESS_HOURS",
+    "availability_days": "FINOPS_AVAILABILITY_DAYS",
 }
+# Whole-number settings and the smallest value each accepts.
 _WHOLE_NUMBERS = {
-    "mirror_grace_hours", "retry_delay_seconds", "retention_requests_days", "retention_hourly_days", "retention_daily_days",
+    "mirror_grace_hours": 0, "retry_delay_seconds": 0, "retention_requests_days": 0, "retention_hourly_days": 0,
+    "retention_daily_days": 0, "freshness_hours": 1, "availability_days": 1,
 }
 
 
-def parse_whole_number(variable: str, value: str) -> int:
+def parse_whole_number(variable: str, value: str, minimum: int = 0) -> int:
     try:
         number = int(value.strip())
     except ValueError as exc:
         raise SettingsError(f"{variable}={value!r} is not a whole number") from exc
-    if number < 0:
-        raise SettingsError(f"{variable}={value!r} must not be negative")
+    if number < minimum:
+        raise SettingsError(f"{variable}={value!r} must be at least {minimum}")
     return number
 
 
@@ -113,7 +119,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if attribute == "start_month":
             values[attribute] = parse_start_month(raw)
         elif attribute in _WHOLE_NUMBERS:
-            values[attribute] = parse_whole_number(variable, raw)
+            values[attribute] = parse_whole_number(variable, raw, _WHOLE_NUMBERS[attribute])
         else:
             values[attribute] = raw.strip()
     settings = Settings(**values)  # type: ignore[arg-type]

@@ -43,3 +43,18 @@ def test_module_level_defs_load():
     from finops_assets.definitions import defs
 
     assert {dg.AssetKey("aws_cur_raw"), dg.AssetKey("azure_focus_raw")} <= set(defs.resolve_all_asset_keys())
+
+
+def test_raw_assets_carry_the_data_quality_checks_in_both_environments(tmp_path):
+    from finops_assets.defs.raw_checks import RAW_CHECKS
+
+    local = build_definitions(Settings(landing_url=str(tmp_path)))
+    prod = build_definitions(Settings(env="prod", gcp_project="p", landing_url="gs://bucket/exports"))
+    for defs in (local, prod):
+        checks = defs.resolve_asset_graph().asset_check_keys
+        for asset in ("aws_cur_raw", "azure_focus_raw", "gcp_billing_export"):
+            assert {c.name for c in RAW_CHECKS} <= {k.name for k in checks if k.asset_key == dg.AssetKey(asset)}
+        assert {"unique_grain_fact_cost_hourly_billing_month__hour__service_key__region_key__environment_key__resource_key",
+                "assert_fact_cost_hourly_reconciles_with_raw"} <= {k.name for k in checks if k.asset_key == dg.AssetKey("fact_cost_hourly")}
+        assert dg.AssetCheckKey(dg.AssetKey("dim_service"), "assert_dim_service_covers_fact_keys") in checks
+        assert "warehouse_queries" in defs.resources

@@ -33,6 +33,8 @@ def test_every_variable_is_read():
         ({"FINOPS_ENV": "prod"}, "needs FINOPS_GCP_PROJECT"),
         ({"FINOPS_START_MONTH": "2022-01-15"}, "first day of a month"),
         ({"FINOPS_START_MONTH": "soon"}, "not a date"),
+        ({"FINOPS_FRESHNESS_HOURS": "a day"}, "FINOPS_FRESHNESS_HOURS='a day' is not a whole number"),
+        ({"FINOPS_AVAILABILITY_DAYS": "0"}, "FINOPS_AVAILABILITY_DAYS='0' must be at least 1"),
     ],
 )
 def test_bad_values_are_rejected_with_the_variable_named(environ, message):
@@ -61,3 +63,9 @@ def test_edge_and_long_run_variables_are_read():
 def test_whole_number_variables_reject_other_values(value):
     with pytest.raises(SettingsError, match=f"FINOPS_MIRROR_GRACE_HOURS={value!r}"):
         load_settings({"FINOPS_MIRROR_GRACE_HOURS": value})
+
+
+def test_check_thresholds_are_read_as_whole_numbers():
+    settings = load_settings({"FINOPS_FRESHNESS_HOURS": " 12 ", "FINOPS_AVAILABILITY_DAYS": "3"})
+    assert (settings.freshness_hours, settings.availability_days) == (12, 3)
+    assert (Settings().freshness_hours, Settings().availability_days) == (36, 7)

@@ -155,8 +155,36 @@ def materialize(args: argparse.Namespace) -> int:
                 else:
                     failed += 1
                     status = "FAILED"
-                print(f"{source.asset} {month:%Y-%m}: {status} (run {result.run_id})")
+                checks = check_summary(result)
+                failed += checks.errors
+                print(f"{source.asset} {month:%Y-%m}: {status}; {checks} (run {result.run_id})")
     return 1 if failed else 0
+
+
+@dataclass(frozen=True)
+class CheckSummary:
+    passed: int
+    warnings: list[str]  # WARN checks that failed: they report, never block
+    errors: int
+
+    def __str__(self) -> str:
+        text = f"{self.passed}/{self.passed + len(self.warnings) + self.errors} checks passed"
+        if self.warnings:
+            text += f", {len(self.warnings)} warnings ({', '.join(self.warnings)})"
+        return text + (f", {self.errors} ERRORS" if self.errors else "")
+
+
+def check_summary(result) -> CheckSummary:
+    """Asset check results of a run (Python checks and dbt tests) by outcome."""
+    import dagster as dg
+
+    evaluations = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    failed = [e for e in evaluations if not e.passed]
+    return CheckSummary(
+        passed=len(evaluations) - len(failed),
+        warnings=[e.check_name for e in failed if e.severity == dg.AssetCheckSeverity.WARN],
+        errors=sum(1 for e in failed if e.severity != dg.AssetCheckSeverity.WARN),
+    )
 
 
 def models(args: argparse.Namespace) -> int:
@@ -176,12 +204,11 @@ def models(args: argparse.Namespace) -> int:
     defs = build_definitions(settings)
     with dg.DagsterInstance.get() as instance:
         result = build_models(defs, months, instance)
-    checks = [e for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
-    passed = sum(1 for e in checks if e.event_specific_data.passed)
+    checks = check_summary(result)
     models_built = {e.materialization.asset_key for e in result.get_asset_materialization_events()}
     print(f"dbt build {months[0]:%Y-%m}..{months[-1]:%Y-%m}: {len(models_built)} models "
-          f"{'ok' if result.success else 'FAILED'}, {passed}/{len(checks)} checks passed (run {result.run_id})")
-    return 0 if result.success and passed == len(checks) else 1
+          f"{'ok' if result.success else 'FAILED'}, {checks} (run {result.run_id})")
+    return 0 if result.success and not checks.errors else 1
 
 
 def summary(args: argparse.Namespace) -> int:

@@ -150,7 +150,7 @@ class BigQueryWarehouse:
         total_cost, preview = self._month_totals(request, table)
         column_names = tuple(c.name for c in request.columns)
         added, removed = column_diff(previous, column_names)
-        self._record(request, table, rows, total_cost, column_names)
+        self._record(request, table, rows, total_cost)
         return LoadResult(
             source=request.source, billing_month=request.billing_month, execution_id=request.execution_id,
             skipped=False, row_count=rows, file_count=len(request.files), bytes=request.total_bytes,
@@ -378,7 +378,7 @@ class BigQueryWarehouse:
             preview = markdown_table(list(request.preview_columns), [tuple(r) for r in rows])
         return total_cost, preview
 
-    def _record(self, request: LoadRequest, table: str, rows: int, total_cost, column_names: tuple[str, ...]) -> None:
+    def _record(self, request: LoadRequest, table: str, rows: int, total_cost) -> None:
         self._query(
             f"""INSERT INTO {self.sql_table(TRACKING_TABLE)}
                 (source, billing_month, execution_id, manifest_uri, file_count, row_count, bytes, loaded_at,
@@ -394,7 +394,7 @@ class BigQueryWarehouse:
                 bigquery.ScalarQueryParameter("row_count", "INT64", rows),
                 bigquery.ScalarQueryParameter("bytes", "INT64", request.total_bytes),
                 bigquery.ScalarQueryParameter("table_name", "STRING", table),
-                bigquery.ScalarQueryParameter("columns", "STRING", encode_columns(column_names)),
+                bigquery.ScalarQueryParameter("columns", "STRING", encode_columns(request.columns)),
                 bigquery.ScalarQueryParameter("total_cost", "BIGNUMERIC", total_cost),
                 bigquery.ScalarQueryParameter("forced", "BOOL", request.force),
             ],

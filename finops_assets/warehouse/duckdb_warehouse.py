@@ -190,7 +190,7 @@ class DuckDBWarehouse:
             [
                 request.source, request.billing_month, request.execution_id, request.manifest_uri,
                 len(request.files), inserted, request.total_bytes, datetime.now(timezone.utc).replace(tzinfo=None),
-                table, encode_columns(column_names), total_cost, request.force, typed_by,
+                table, encode_columns(request.columns), total_cost, request.force, typed_by,
             ],
         )
         return LoadResult(

@@ -1,9 +1,10 @@
 """The `_load_tracking` table: one row per load, shared by every source and both warehouses.
 
 Columns (same names in DuckDB and BigQuery): source, billing_month, execution_id, manifest_uri,
-file_count, row_count, bytes, loaded_at, table_name, columns (JSON array of column names),
-total_cost (exact decimal), forced; DuckDB also records typed_by_manifest (the manifest whose types the
-table's columns carry when the month was loaded: its own when the load created or widened the table).
+file_count, row_count, bytes, loaded_at, table_name, columns (JSON array of `{"name", "type"}` objects; rows
+written before types were recorded hold plain names), total_cost (exact decimal), forced; DuckDB also records
+typed_by_manifest (the manifest whose types the table's columns carry when the month was loaded: its own when the
+load created or widened the table).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
-from finops_assets.warehouse.load_request import LoadRequest, LoadResult
+from finops_assets.warehouse.load_request import Column, ColumnType, LoadRequest, LoadResult
 
 TRACKING_TABLE = "_load_tracking"
 
@@ -25,12 +26,29 @@ class PreviousLoad:
     same_month: bool
 
 
-def encode_columns(names: list[str] | tuple[str, ...]) -> str:
-    return json.dumps(list(names))
+def column_type_text(column: Column) -> str:
+    """A warehouse-neutral spelling of a column's type (`DECIMAL`, `STRUCT<id STRING>[]`), compared between loads."""
+    if column.type is ColumnType.RECORD:
+        text = "STRUCT<" + ", ".join(f"{f.name} {column_type_text(f)}" for f in column.fields) + ">"
+    else:
+        text = column.type.value
+    return f"{text}[]" if column.repeated else text
+
+
+def encode_columns(columns: tuple[Column, ...]) -> str:
+    return json.dumps([{"name": c.name, "type": column_type_text(c)} for c in columns])
+
+
+def decode_column_types(text: str | None) -> dict[str, str | None]:
+    """Column name -> type text, in load order; None as type for rows recorded before types were."""
+    if not text:
+        return {}
+    return {e["name"]: e.get("type") if isinstance(e, dict) else None for e in (
+        item if isinstance(item, dict) else {"name": item} for item in json.loads(text))}
 
 
 def decode_columns(text: str | None) -> tuple[str, ...]:
-    return tuple(json.loads(text)) if text else ()
+    return tuple(decode_column_types(text))
 
 
 def column_diff(previous: PreviousLoad | None, current: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:

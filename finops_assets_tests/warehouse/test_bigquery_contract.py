@@ -143,3 +143,38 @@ def test_data_exports_month_loads_maps_and_replaces_the_execution_in_bigquery(tm
         f"MAX((SELECT t.value FROM UNNEST(resource_tags) AS t WHERE t.key = 'user_team')) FROM {table}"
     ).result()
     assert (count, total, team) == (12, cur2_total(newer.rows), "platform")
+
+
+def test_raw_checks_run_in_bigquery_on_a_loaded_azure_month(tmp_path, cloud):
+    """The checks' SQL (written once for both warehouses) against real BigQuery, after a real load."""
+    from datetime import datetime, timezone
+
+    from dagster_gcp import BigQueryResource
+
+    from finops_assets.defs.azure_focus.checks import azure_focus_check_spec
+    from finops_assets.defs.raw_checks import RAW_CHECKS, CheckInputs, Thresholds, evaluate
+    from finops_assets.landing.resource import LandingResource
+    from finops_assets.warehouse.bigquery_resource import FinopsBigQueryResource
+    from finops_assets.warehouse.queries import BigQueryQueryResource
+    from finops_assets_tests.focus_exports import FocusExport, focus_rows
+
+    local = tmp_path / "export"
+    rows = focus_rows(MONTH, 24)
+    FocusExport(local, MONTH, "run-1", rows=rows, file_format="Csv", compression="Gzip").write()
+    upload(cloud, local)
+    settings = Settings(env="prod", gcp_project=PROJECT, landing_url=f"gs://{BUCKET}/{cloud['prefix']}",
+                        raw_dataset=cloud["dataset"], start_month=date(2024, 1, 1))
+    materialize_month(build_definitions(settings), MONTH, asset="azure_focus_raw")
+    queries_resource = BigQueryQueryResource(
+        bigquery=FinopsBigQueryResource(bigquery=BigQueryResource(project=PROJECT)), dataset=cloud["dataset"])
+    landing = LandingResource(url=settings.landing_url, gcp_project=PROJECT).get_landing()
+    checks = {c.name: c for c in RAW_CHECKS}
+    with queries_resource.open() as queries:
+        inputs = CheckInputs(azure_focus_check_spec(settings), queries, landing, MONTH, datetime.now(timezone.utc), Thresholds())
+        results = {name: evaluate(checks[name], inputs) for name in
+                   ("rows_match_export", "one_currency_per_account", "usage_inside_billing_month", "critical_fields_not_null")}
+    assert results["rows_match_export"].passed, results["rows_match_export"].description
+    assert results["one_currency_per_account"].passed and results["usage_inside_billing_month"].passed
+    empty_costs = sum(1 for r in rows if r["BilledCost"] == "NULL")  # the sample writes literal NULL costs
+    assert not results["critical_fields_not_null"].passed
+    assert f"billed_cost is empty on {empty_costs} rows" in results["critical_fields_not_null"].description

@@ -1,4 +1,5 @@
-"""`aws_cur_raw` checks: is the GCS mirror of the AWS CUR bucket (FINOPS_AWS_CUR_SOURCE_URL) behind?
+"""Checks of `aws_cur_raw`: the CUR v1 spec for the shared raw data-quality factory, and whether the GCS mirror of
+the AWS CUR bucket (FINOPS_AWS_CUR_SOURCE_URL) is behind.
 
 (No `from __future__ import annotations` here: Dagster reads the check function's annotations at runtime.)
 """
@@ -7,18 +8,53 @@ from datetime import date, datetime, timedelta, timezone
 
 import dagster as dg
 
-from finops_assets.defs.aws_cur.discovery import discover_manifests
+from finops_assets.defs.aws_cur import discovery, schema
 from finops_assets.defs.aws_cur.manifest import parse_cur_manifest
+from finops_assets.defs.raw_checks import ExportStamp, RawCheckSpec, build_raw_checks
 from finops_assets.landing import Landing
 from finops_assets.landing.mirror import MonthVersion, months_behind
 from finops_assets.landing.resource import LandingResource
 from finops_assets.settings import Settings
+from finops_assets.warehouse.load_request import LoadRequest
+
+
+def aws_cur_check_spec(settings: Settings) -> RawCheckSpec:
+    prefix = settings.aws_cur_prefix
+
+    def current_export(landing: Landing, month: date) -> LoadRequest:
+        return discovery.build_load_request(landing, discovery.read_current_manifest(landing, prefix, month))
+
+    def newest_export(landing: Landing) -> ExportStamp | None:
+        refs = discovery.discover_manifests(landing, prefix)
+        if not refs:
+            return None
+        ref = max(refs, key=lambda r: (r.billing_month, r.updated))
+        return ExportStamp(ref.billing_month, ref.key, datetime.fromtimestamp(ref.updated, timezone.utc))
+
+    return RawCheckSpec(
+        asset="aws_cur_raw",
+        source=discovery.SOURCE,
+        partition_column=schema.PARTITION_COLUMN,
+        usage_start_column="line_item_usage_start_date",
+        cost_column=schema.COST_COLUMN,
+        account_column="line_item_usage_account_id",
+        currency_column="line_item_currency_code",
+        # A line item is restated per time interval (hourly/daily granularity).
+        duplicate_key=("identity_line_item_id", "identity_time_interval"),
+        current_export=current_export,
+        newest_export=newest_export,
+    )
+
+
+def build_aws_cur_checks(settings: Settings) -> dg.AssetChecksDefinition:
+    return build_raw_checks(aws_cur_check_spec(settings), settings)
+
 
 
 def current_versions(landing: Landing, prefix: str) -> dict[date, MonthVersion]:
     """The newest month-level manifest of every month and the assembly it names."""
     newest: dict[date, MonthVersion] = {}
-    for ref in sorted(discover_manifests(landing, prefix), key=lambda r: r.updated):
+    for ref in sorted(discovery.discover_manifests(landing, prefix), key=lambda r: r.updated):
         manifest = parse_cur_manifest(landing.read_bytes(ref.key), ref.key)
         newest[ref.billing_month] = MonthVersion(manifest.assembly_id, ref.updated, ref.key)
     return newest

@@ -1,0 +1,4 @@
+{{ config(severity='error', meta={'dagster': {'ref': {'name': 'dim_resource'}}}) }}
+{#- Every resource_key of fact_cost_hourly is described by dim_resource (failing rows: the missing keys, their fact rows and cost).
+    It reads the fact as a source so that it runs with the dimensions, after they are rebuilt. -#}
+{{ finops.keys_missing_from_dimension('dim_resource', 'resource_key') }}

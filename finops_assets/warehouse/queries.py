@@ -1,0 +1,155 @@
+"""One small read-only query interface over both warehouses, for the data-quality checks.
+
+A check writes its SQL once in the subset both dialects share (CAST, CASE, COUNT(DISTINCT), GROUP BY ...
+HAVING, LIMIT) and asks the interface for what differs: identifier quoting, the fully qualified raw table and
+the parameter placeholder. `DuckDBQueries` runs it on the warehouse file, `BigQueryQueries` as a query job with
+typed query parameters. The Dagster resources under the key `warehouse_queries` hand out one of the two.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Iterator, Protocol, Sequence
+
+import dagster as dg
+from google.api_core.exceptions import NotFound
+from google.cloud import bigquery
+from pydantic import Field
+
+from finops_assets.warehouse.bigquery_resource import FinopsBigQueryResource
+from finops_assets.warehouse.duckdb_warehouse import connect, month_bounds
+from finops_assets.warehouse.identifiers import quote_bigquery, quote_duckdb
+
+QUERY_TIMEOUT_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    name: str
+    type: str  # STRING | INT64 | DATE | TIMESTAMP
+    value: object
+
+
+class WarehouseQueries(Protocol):
+    """What a check needs from a warehouse: quoting, the raw tables, typed parameters, rows back."""
+
+    location: str  # the raw dataset as a user would name it, for descriptions
+
+    def table(self, name: str) -> str:
+        """The quoted, qualified reference of a raw table."""
+        ...
+
+    def column(self, path: str) -> str:
+        """A quoted column reference; a dotted path reaches into records (`service.id`)."""
+        ...
+
+    def param(self, name: str) -> str: ...
+
+    def has_table(self, name: str) -> bool: ...
+
+    def fetch(self, sql: str, params: Sequence[QueryParam] = ()) -> list[tuple]: ...
+
+
+def _utc_naive(value: object) -> object:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
+
+
+class DuckDBQueries:
+    def __init__(self, con, schema: str):
+        self.con = con
+        self.schema = schema
+        self.location = schema
+
+    def table(self, name: str) -> str:
+        return f"{quote_duckdb(self.schema)}.{quote_duckdb(name)}"
+
+    def column(self, path: str) -> str:
+        return ".".join(quote_duckdb(part) for part in path.split("."))
+
+    def param(self, name: str) -> str:
+        return f"${name}"
+
+    def has_table(self, name: str) -> bool:
+        return bool(self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [self.schema, name]
+        ).fetchone()[0])
+
+    def fetch(self, sql: str, params: Sequence[QueryParam] = ()) -> list[tuple]:
+        return self.con.execute(sql, {p.name: _utc_naive(p.value) for p in params} if params else None).fetchall()
+
+
+class BigQueryQueries:
+    def __init__(self, client: bigquery.Client, project: str, dataset: str):
+        self.client = client
+        self.project = project
+        self.dataset = dataset
+        self.location = f"{project}.{dataset}"
+
+    def table(self, name: str) -> str:
+        return quote_bigquery(f"{self.project}.{self.dataset}.{name}")
+
+    def column(self, path: str) -> str:
+        return ".".join(quote_bigquery(part) for part in path.split("."))
+
+    def param(self, name: str) -> str:
+        return f"@{name}"
+
+    def has_table(self, name: str) -> bool:
+        try:
+            self.client.get_table(f"{self.project}.{self.dataset}.{name}")
+        except NotFound:
+            return False
+        return True
+
+    def fetch(self, sql: str, params: Sequence[QueryParam] = ()) -> list[tuple]:
+        config = bigquery.QueryJobConfig(query_parameters=[self._parameter(p) for p in params])
+        return [tuple(row.values()) for row in self.client.query(sql, job_config=config).result(timeout=QUERY_TIMEOUT_SECONDS)]
+
+    @staticmethod
+    def _parameter(param: QueryParam) -> bigquery.ScalarQueryParameter:
+        value = param.value
+        if param.type == "TIMESTAMP" and isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)  # the warehouse's naive timestamps are UTC
+        if param.type == "DATE" and isinstance(value, datetime):
+            value = value.date()
+        return bigquery.ScalarQueryParameter(param.name, param.type, value)
+
+
+class DuckDBQueryResource(dg.ConfigurableResource):
+    """Read-only queries on the DuckDB warehouse file (local)."""
+
+    database: str = Field(description="Path of the DuckDB warehouse file (FINOPS_DUCKDB_PATH).")
+    raw_schema: str = Field(default="billing_raw", description="Schema of the raw tables (FINOPS_RAW_DATASET).")
+
+    @contextmanager
+    def open(self) -> Iterator[WarehouseQueries]:
+        if not Path(self.database).exists():
+            raise FileNotFoundError(f"no warehouse file at {self.database}: nothing has been loaded yet")
+        con = connect(self.database, read_only=True)
+        try:
+            yield DuckDBQueries(con, self.raw_schema)
+        finally:
+            con.close()
+
+
+class BigQueryQueryResource(dg.ConfigurableResource):
+    """Query jobs on the raw BigQuery dataset (prod)."""
+
+    bigquery: FinopsBigQueryResource
+    dataset: str = Field(default="billing_raw", description="Dataset of the raw tables (FINOPS_RAW_DATASET).")
+
+    @contextmanager
+    def open(self) -> Iterator[WarehouseQueries]:
+        with self.bigquery.get_client() as client:
+            yield BigQueryQueries(client, self.bigquery.bigquery.project or client.project, self.dataset)
+
+
+def month_params(month: date) -> list[QueryParam]:
+    """[start, end) of a billing month as TIMESTAMP parameters `month_start` / `month_end`."""
+    start, end = month_bounds(month)
+    return [QueryParam("month_start", "TIMESTAMP", start), QueryParam("month_end", "TIMESTAMP", end)]
