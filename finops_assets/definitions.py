@@ -7,6 +7,7 @@ import dagster as dg
 from finops_assets.defs.aws_cur.assets import build_aws_cur_raw
 from finops_assets.defs.aws_cur.checks import build_aws_cur_checks, build_aws_cur_mirror_check
 from finops_assets.defs.aws_data_exports.assets import build_aws_data_exports_raw
+from finops_assets.defs.aws_data_exports.checks import build_aws_data_exports_checks
 from finops_assets.defs.azure_focus.assets import build_azure_focus_raw
 from finops_assets.defs.azure_focus.checks import build_azure_focus_checks
 from finops_assets.defs.dbt.assets import build_dbt_assets
@@ -31,6 +32,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         ],
         asset_checks=[
             build_aws_cur_checks(settings),
+            build_aws_data_exports_checks(settings),
             build_azure_focus_checks(settings),
             build_gcp_billing_checks(settings),
             *[check for check in (build_aws_cur_mirror_check(settings),) if check is not None],

@@ -223,7 +223,7 @@ def _row_cte(seed: int, month: date, month_index: int, version: int, closed: boo
                 h(8) % 10 = 0 AS untagged,
                 ['BoxUsage:m5.large', 'TimedStorage-ByteHrs', 'InstanceUsage:db.r6g', 'Lambda-GB-Second', 'DataTransfer-Out-Bytes', 'Claude3Sonnet-input-tokens', 'ReadRequestUnits'][1 + (h(2) % 7)::INTEGER] AS base_kind,
                 ['Amazon Elastic Compute Cloud', 'Amazon Simple Storage Service', 'Amazon Relational Database Service', 'AWS Lambda', 'Amazon CloudFront', 'Amazon Bedrock', 'Amazon DynamoDB'][1 + (h(2) % 7)::INTEGER] AS product_name,
-                'arn:aws:' || lower(replace({_pick(SERVICES, 2)}, 'Amazon', '')) || ':' || {_pick(REGIONS, 3)} || ':123456789012:resource/r-' || (h(18) % 500)::VARCHAR AS resource_id
+                'arn:aws:' || lower(replace({_pick(SERVICES, 2)}, 'Amazon', '')) || ':' || {_pick(REGIONS, 3)} || ':{payer}:resource/r-' || (h(18) % 500)::VARCHAR AS resource_id
             FROM range(?, ?) t(i)
         )
         )

@@ -15,6 +15,7 @@ import pytest
 
 from finops_assets.defs.aws_cur.assets import build_aws_cur_raw
 from finops_assets.defs.aws_cur.checks import aws_cur_check_spec, build_aws_cur_checks
+from finops_assets.defs.aws_data_exports.checks import aws_data_exports_check_spec
 from finops_assets.defs.azure_focus.checks import azure_focus_check_spec
 from finops_assets.defs.gcp_billing.checks import gcp_billing_check_spec
 from finops_assets.defs.raw_checks import RAW_CHECKS, CheckInputs, RawCheckSpec, Thresholds, column_changes, evaluate
@@ -29,6 +30,7 @@ SEPTEMBER, OCTOBER = date(2025, 9, 1), date(2025, 10, 1)
 NOW = datetime(2026, 1, 5, tzinfo=timezone.utc)
 SPECS = {
     "aws_cur": aws_cur_check_spec(Settings()),
+    "aws_data_exports": aws_data_exports_check_spec(Settings()),
     "azure_focus": azure_focus_check_spec(Settings()),
     "gcp_billing": gcp_billing_check_spec(Settings()),
 }

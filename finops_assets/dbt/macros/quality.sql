@@ -16,7 +16,7 @@
     {%- if data_exports %}
         and not exists (
             select 1 from {{ data_exports }} as de
-            where de.bill_payer_account_id = {{ finops.column_or_null(cur_columns, 'bill_payer_account_id', 'varchar') }}
+            where de.bill_payer_account_id = {% if 'bill_payer_account_id' in cur_columns %}cur.bill_payer_account_id{% else %}cast(null as {{ dbt.type_string() }}){% endif %}
                 and cast(de.bill_billing_period_start_date as date) = cast(cur.bill_billing_period_start_date as date)
         )
     {%- endif %}

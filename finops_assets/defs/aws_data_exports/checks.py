@@ -1,0 +1,45 @@
+"""Data-quality checks of `aws_data_exports_raw`: the Data Exports (CUR 2.0) spec for the shared raw-check factory."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import dagster as dg
+
+from finops_assets.defs.aws_data_exports import discovery, schema
+from finops_assets.defs.raw_checks import ExportStamp, RawCheckSpec, build_raw_checks
+from finops_assets.landing import Landing
+from finops_assets.settings import Settings
+from finops_assets.warehouse.load_request import LoadRequest
+
+
+def aws_data_exports_check_spec(settings: Settings) -> RawCheckSpec:
+    prefix = settings.aws_data_exports_prefix
+
+    def current_export(landing: Landing, month: date) -> LoadRequest:
+        return discovery.build_load_request(landing, discovery.read_current_manifest(landing, prefix, month))
+
+    def newest_export(landing: Landing) -> ExportStamp | None:
+        refs = discovery.discover_manifests(landing, prefix)
+        if not refs:
+            return None
+        ref = max(refs, key=lambda r: (r.billing_month, r.updated))
+        return ExportStamp(ref.billing_month, ref.key, datetime.fromtimestamp(ref.updated, timezone.utc))
+
+    return RawCheckSpec(
+        asset="aws_data_exports_raw",
+        source=discovery.SOURCE,
+        partition_column=schema.PARTITION_COLUMN,
+        usage_start_column="line_item_usage_start_date",
+        cost_column=schema.COST_COLUMN,
+        account_column="line_item_usage_account_id",
+        currency_column="line_item_currency_code",
+        # CUR 2.0 keeps CUR v1's line-item identity: one line item per time interval.
+        duplicate_key=("identity_line_item_id", "identity_time_interval"),
+        current_export=current_export,
+        newest_export=newest_export,
+    )
+
+
+def build_aws_data_exports_checks(settings: Settings) -> dg.AssetChecksDefinition:
+    return build_raw_checks(aws_data_exports_check_spec(settings), settings)
