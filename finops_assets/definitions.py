@@ -8,6 +8,7 @@ from finops_assets.defs.aws_cur.assets import build_aws_cur_raw
 from finops_assets.defs.azure_focus.assets import build_azure_focus_raw
 from finops_assets.defs.dbt.assets import build_dbt_assets
 from finops_assets.defs.gcp_billing.assets import build_gcp_billing_export
+from finops_assets.defs.otel.assets import build_otel_spans_raw
 from finops_assets.resources import build_resources
 from finops_assets.settings import Settings, load_settings
 
@@ -19,6 +20,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             build_aws_cur_raw(settings),
             build_azure_focus_raw(settings),
             build_gcp_billing_export(settings),
+            build_otel_spans_raw(settings),
             *build_dbt_assets(settings),
         ],
         resources=build_resources(settings),

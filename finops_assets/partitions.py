@@ -1,4 +1,5 @@
-"""Partition definitions: one billing month per partition, the month-to-date month included."""
+"""Partition definitions: one billing month per partition (exports), one day per partition (span files); the
+current month / day included."""
 
 from __future__ import annotations
 
@@ -10,3 +11,8 @@ import dagster as dg
 def billing_month_partitions(start_month: date) -> dg.MonthlyPartitionsDefinition:
     # end_offset=1: the current, still-open month is a partition too (AWS rewrites it several times a day).
     return dg.MonthlyPartitionsDefinition(start_date=start_month.isoformat(), end_offset=1)
+
+
+def span_day_partitions(start_month: date) -> dg.DailyPartitionsDefinition:
+    # end_offset=1: today's folder fills all day long (the collector rotates its files every few minutes).
+    return dg.DailyPartitionsDefinition(start_date=start_month.isoformat(), end_offset=1)

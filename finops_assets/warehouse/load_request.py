@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Mapping
 
 
@@ -20,6 +20,13 @@ class ColumnType(str, enum.Enum):
     TIMESTAMP = "TIMESTAMP"
     JSON = "JSON"  # tag objects (FOCUS `Tags`), kept as JSON
     RECORD = "RECORD"  # a nested record (STRUCT); its `fields` say what it holds
+
+
+class PartitionGrain(str, enum.Enum):
+    """How much of the table one load replaces: a billing month (exports) or a day (span files)."""
+
+    MONTH = "MONTH"
+    DAY = "DAY"
 
 
 class FileFormat(str, enum.Enum):
@@ -48,7 +55,7 @@ class DataFile:
 @dataclass(frozen=True)
 class LoadRequest:
     source: str  # e.g. "aws_cur"; the `_load_tracking.source` value
-    billing_month: date
+    billing_month: date  # the first day of the partition replaced (a month, or the day itself for DAY grain)
     execution_id: str
     manifest_uri: str
     files: tuple[DataFile, ...]
@@ -68,6 +75,26 @@ class LoadRequest:
     partition_from_yyyymm: str | None = None
     # When set, the month is copied from this warehouse table instead of files (GCP export in BigQuery).
     source_table: str | None = None
+    grain: PartitionGrain = PartitionGrain.MONTH
+    # When true, `partition_column` is not in the files: every row gets the partition's first instant (span files
+    # are partitioned by the day folder they landed in, which is what makes a day folder replaceable as a whole).
+    partition_from_folder: bool = False
+
+    @property
+    def derives_partition(self) -> bool:
+        return bool(self.partition_from_yyyymm) or self.partition_from_folder
+
+    @property
+    def partition_label(self) -> str:
+        return f"{self.billing_month:%Y-%m-%d}" if self.grain is PartitionGrain.DAY else f"{self.billing_month:%Y-%m}"
+
+    def partition_bounds(self) -> tuple[datetime, datetime]:
+        """[start, end) of the partition replaced, as naive UTC datetimes."""
+        start = datetime(self.billing_month.year, self.billing_month.month, self.billing_month.day)
+        if self.grain is PartitionGrain.DAY:
+            return start, start + timedelta(days=1)
+        month = self.billing_month
+        return start, datetime(month.year + (month.month == 12), month.month % 12 + 1, 1)
 
     @property
     def total_bytes(self) -> int:
