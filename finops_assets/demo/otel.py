@@ -144,19 +144,21 @@ def generate_otel_day(root: Path, day: date, requests_per_hour: int, seed: int, 
     return DemoDay(day=day, server_spans=server, client_spans=client, files=files)
 
 
-def demo_days(months: list[date]) -> list[date]:
-    """The last day of every demo month, and the day before it for the newest month."""
+def demo_days(months: list[date], today: date) -> list[date]:
+    """The last day of every demo month (yesterday at the latest: today is the newest day partition and holds the
+    late spans), and the day before it for the newest month."""
     def last_day(month: date) -> date:
-        return date(month.year + (month.month == 12), month.month % 12 + 1, 1) - timedelta(days=1)
+        return min(date(month.year + (month.month == 12), month.month % 12 + 1, 1) - timedelta(days=1), today - timedelta(days=1))
 
     days = [last_day(m) for m in months]
     return sorted({*days, days[-1] - timedelta(days=1)})
 
 
-def generate_otel(root: Path, months: list[date], requests_per_hour: int, seed: int, *, prefix: str = "otel") -> list[DemoDay]:
+def generate_otel(root: Path, months: list[date], requests_per_hour: int, seed: int, *, today: date,
+                  prefix: str = "otel") -> list[DemoDay]:
     """Span files for `demo_days(months)`; the newest day's last hour arrives late (in the next day's folder), and
     the next day's first hour is there too (traffic whose cost is not loaded yet)."""
-    days = demo_days(months)
+    days = demo_days(months, today)
     written = [generate_otel_day(root, day, requests_per_hour, seed, prefix=prefix, late_minutes=30 if day == days[-1] else 0)
                for day in days]
     written.append(generate_otel_day(root, days[-1] + timedelta(days=1), requests_per_hour, seed, prefix=prefix, hours=range(0, 1)))

@@ -40,7 +40,7 @@ def load_metadata(request: LoadRequest, result: LoadResult, table: str) -> dict[
         previous = result.previous_execution_id
         metadata["status"] = dg.MetadataValue.text(
             f"replaced execution {previous}" if previous and previous != result.execution_id else
-            ("reloaded (force)" if previous else "first load of the month")
+            ("reloaded (force)" if previous else f"first load of the {'day' if request.grain is PartitionGrain.DAY else 'month'}")
         )
     if result.previous_execution_id:
         metadata["previous_execution_id"] = dg.MetadataValue.text(result.previous_execution_id)
