@@ -46,7 +46,8 @@ from finops_assets_tests.bigquery_recorder import BigQueryRecorder
 PROJECT_DIR = Path(__file__).resolve().parents[3] / "finops_assets" / "dbt"
 GCP_PROJECT = "finops-offline-test"
 RAW_DATASET = "billing_raw"
-RUN_VARS = {"min_month": "2025-09-01", "max_month": "2025-10-01"}  # what Dagster passes for one month
+# what Dagster passes for one month (monthly models) and one landing day (daily models)
+RUN_VARS = {"min_month": "2025-09-01", "max_month": "2025-10-01", "min_day": "2025-09-30", "max_day": "2025-10-01"}
 
 # A CUR v1 month with every column the staging model reads, plus user and AWS tags (manifest category/name/type).
 CUR_LOADED = [
