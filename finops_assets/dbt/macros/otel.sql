@@ -161,3 +161,8 @@ group by {{ grain }}
 select {{ column_name }} from {{ model }}
 where {{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }}
 {% endtest %}
+
+{#- A JSON value from literal JSON text. -#}
+{% macro json_literal(text) -%}{{ adapter.dispatch('json_literal', 'finops')(text) }}{%- endmacro %}
+{% macro duckdb__json_literal(text) -%}json('{{ text }}'){%- endmacro %}
+{% macro bigquery__json_literal(text) -%}parse_json('{{ text }}'){%- endmacro %}

@@ -37,6 +37,7 @@ import yaml
 from finops_assets.defs.aws_cur.manifest import CurColumn
 from finops_assets.defs.aws_cur.schema import warehouse_columns
 from finops_assets.defs.azure_focus.schema import focus_columns
+from finops_assets.defs.otel import schema as otel_schema
 from finops_assets.warehouse.bigquery_warehouse import schema_field
 from finops_assets.warehouse.duckdb_warehouse import duckdb_type
 from finops_assets.warehouse.identifiers import quote_duckdb
@@ -96,7 +97,8 @@ def raw_tables(cur: list[tuple[str, str, str]], focus: list[str]) -> dict[str, t
 
 
 SCENARIOS = {
-    "loaded": raw_tables(CUR_LOADED, FOCUS_LOADED),
+    # loaded: spans too (stg_otel_spans flattens them); minimal: no span loaded yet (stg_otel_spans is empty)
+    "loaded": {**raw_tables(CUR_LOADED, FOCUS_LOADED), "otel_spans_raw": otel_schema.COLUMNS},
     "minimal": raw_tables(CUR_MINIMAL, FOCUS_MINIMAL),
 }
 

@@ -33,8 +33,20 @@
 {%- set segment_keys = ['app.user_segment', 'user.segment'] -%}
 {%- set int64 = dbt.type_bigint() -%}
 
+{#- No span loaded yet (a deployment without traces): an empty relation, so the cost models still build and the
+    database pools fall back to the flagged even split. -#}
+{%- set raw = source('billing_raw', 'otel_spans_raw') -%}
+{%- set raw_exists = true -%}
+{%- if execute and adapter.get_relation(database=raw.database, schema=raw.schema, identifier=raw.identifier) is none -%}
+{%- set raw_exists = false -%}
+{%- endif %}
+
 with requests as (
-    select landing_day, resource_spans from {{ source('billing_raw', 'otel_spans_raw') }}
+    {%- if raw_exists %}
+    select landing_day, resource_spans from {{ raw }}
+    {%- else %}
+    select cast(null as timestamp) as landing_day, {{ finops.json_literal('[]') }} as resource_spans from (select 1 as one) as no_spans where 1 = 0
+    {%- endif %}
 ),
 
 {#- Each level keeps only what the next needs: carrying a whole request's JSON down to every span would copy it
