@@ -15,6 +15,7 @@ from finops_assets.defs.gcp_billing.assets import build_gcp_billing_export
 from finops_assets.defs.retention.assets import build_mart_retention, build_retention_schedule
 from finops_assets.defs.snapshots.jobs import mart_snapshot_job, mart_snapshot_schedule, restore_marts_job
 from finops_assets.defs.gcp_billing.checks import build_gcp_billing_checks
+from finops_assets.defs.otel.assets import build_otel_spans_raw
 from finops_assets.resources import build_resources
 from finops_assets.settings import Settings, load_settings
 
@@ -27,6 +28,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             build_aws_data_exports_raw(settings),
             build_azure_focus_raw(settings),
             build_gcp_billing_export(settings),
+            build_otel_spans_raw(settings),
             *build_dbt_assets(settings),
             build_mart_retention(settings),
         ],

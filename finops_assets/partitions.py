@@ -1,4 +1,5 @@
-"""Partition definitions: one billing month per partition, the month-to-date month included."""
+"""Partition definitions: one billing month per partition (exports), one day per partition (span files); the
+current month / day included."""
 
 from __future__ import annotations
 
@@ -17,3 +18,8 @@ def backfill_order(months: "list[date] | set[date]") -> list[date]:
     text is typed), and the month loaded first types the raw table, so older months then load into the newer
     types instead of failing on a column that was retyped."""
     return sorted(months, reverse=True)
+
+
+def span_day_partitions(start_month: date) -> dg.DailyPartitionsDefinition:
+    # end_offset=1: today's folder fills all day long (the collector rotates its files every few minutes).
+    return dg.DailyPartitionsDefinition(start_date=start_month.isoformat(), end_offset=1)

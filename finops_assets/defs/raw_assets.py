@@ -27,15 +27,17 @@ class RawLoadConfig(dg.Config):
 
 def build_raw_month_asset(
     *, name: str, source: str, cloud: str, settings: Settings, partition_expr: str, describe: DescribeMonth,
-    description: str,
+    description: str, partitions_def: dg.TimeWindowPartitionsDefinition | None = None, group_name: str = "raw_billing",
 ) -> dg.AssetsDefinition:
+    """A raw asset per billing month; `partitions_def` swaps the month for another time window (OTel: a day),
+    whose first day `describe` receives."""
     retry_policy = transient_retry_policy(settings.retry_delay_seconds)
 
     @dg.asset(
         name=name,
-        partitions_def=billing_month_partitions(settings.start_month),
+        partitions_def=partitions_def or billing_month_partitions(settings.start_month),
         io_manager_key="warehouse_io_manager",
-        group_name="raw_billing",
+        group_name=group_name,
         kinds={cloud, "bigquery" if settings.env == "prod" else "duckdb"},
         tags={"finops/source": source},
         metadata={"partition_expr": partition_expr},
@@ -50,7 +52,7 @@ def build_raw_month_asset(
         except LookupError as exc:
             raise dg.Failure(description=str(exc)) from exc
         context.log.info(
-            f"{source} {month:%Y-%m}: execution {request.execution_id}, {len(request.files)} files, "
+            f"{source} {request.partition_label}: execution {request.execution_id}, {len(request.files)} files, "
             f"{request.total_bytes:,} bytes, {len(request.columns)} columns"
         )
         return request

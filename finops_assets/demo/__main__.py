@@ -6,7 +6,8 @@
 - restate: a newer export version of the newest month(s) (AWS assembly, Data Exports execution, Azure re-export
   run, GCP rows);
 - materialize: run each raw asset through Dagster for every month that has an export, one run per month;
-- models: the dbt models in one run (`dbt build`, tests as asset checks);
+- models: the dbt models in one run (`dbt build`, tests as asset checks), then the performance facts over the
+  span days in a second run;
   runs are recorded in the Dagster instance (DAGSTER_HOME) so `make dev` shows them;
 - summary: print one line per loaded month and source from the warehouse.
 """
@@ -80,6 +81,7 @@ def generate(args: argparse.Namespace) -> int:
     from finops_assets.demo.azure_focus import generate_azure_focus
     from finops_assets.demo.dimensions import month_range
     from finops_assets.demo.gcp_billing import generate_gcp_billing
+    from finops_assets.demo.otel import generate_otel
 
     settings = load_settings()
     months = month_range(args.end_month, args.months)
@@ -91,11 +93,14 @@ def generate(args: argparse.Namespace) -> int:
     cur2 = generate_aws_data_exports(root, months, _cur2_rows(args.rows_per_month), args.seed, prefix=settings.aws_data_exports_prefix)
     azure = generate_azure_focus(root, months, args.rows_per_month, args.seed, prefix=settings.azure_focus_prefix, rerun_months=0)
     gcp = generate_gcp_billing(root, months, args.rows_per_month, args.seed, prefix=settings.gcp_billing_prefix)
+    otel = generate_otel(root, months, args.requests_per_hour, args.seed, prefix=settings.otel_prefix, today=date.today())
     span = f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}"
     print(f"wrote {len(aws)} AWS CUR assemblies ({sum(a.row_count for a in aws):,} rows) for {span} into {root}")
     print(f"wrote {len(cur2)} AWS Data Exports (CUR 2.0) executions ({sum(e.row_count for e in cur2):,} rows) for {span} into {root}")
     print(f"wrote {len(azure)} Azure FOCUS runs ({sum(r.row_count for r in azure):,} rows) for {span} into {root}")
     print(f"wrote {len(gcp)} GCP billing export months ({sum(m.row_count for m in gcp):,} rows) for {span} into {root}")
+    print(f"wrote OTel spans for {len(otel)} days ({sum(d.server_spans for d in otel):,} requests, "
+          f"{sum(d.client_spans for d in otel):,} database calls, {sum(d.files for d in otel)} files) into {root}")
     return 0
 
 
@@ -136,7 +141,7 @@ def materialize(args: argparse.Namespace) -> int:
     settings = load_settings()
     landing = landing_from_url(settings.landing_url)
     work = [(s, backfill_order(s.months(landing, settings))) for s in SOURCES]
-    if not any(months for _, months in work):
+    if not any(months for _, months in work) and not _otel_days(landing, settings):
         print(f"no exports under {settings.landing_url}: run `make demo-data` first", file=sys.stderr)
         return 1
     defs = build_definitions(settings)
@@ -158,6 +163,14 @@ def materialize(args: argparse.Namespace) -> int:
                 checks = check_summary(result)
                 failed += checks.errors
                 print(f"{source.asset} {month:%Y-%m}: {status}; {checks} (run {result.run_id})")
+        for day in _otel_days(landing, settings):
+            result = job.execute_in_process(
+                partition_key=day.isoformat(), instance=instance, asset_selection=[dg.AssetKey("otel_spans_raw")],
+                raise_on_error=False,
+            )
+            failed += not result.success
+            status = result.get_asset_materialization_events()[0].materialization.metadata["status"].value if result.success else "FAILED"
+            print(f"otel_spans_raw {day}: {status} (run {result.run_id})")
     return 1 if failed else 0
 
 
@@ -187,13 +200,19 @@ def check_summary(result) -> CheckSummary:
     )
 
 
+def _otel_days(landing: Landing, settings: Settings) -> list[date]:
+    from finops_assets.defs.otel.discovery import discover_day_folders
+
+    return [folder.day for folder in discover_day_folders(landing, settings.otel_prefix)]
+
+
 def models(args: argparse.Namespace) -> int:
     """The dbt models over every month that has raw data, in one run: the monthly models as one dbt invocation
     over the month range (as a single-run backfill does), then the dimensions (`dbt build`: tests included)."""
     import dagster as dg
 
     from finops_assets.definitions import build_definitions
-    from finops_assets.defs.dbt.runs import build_models
+    from finops_assets.defs.dbt.runs import build_models, build_performance_models
 
     settings = load_settings()
     landing = landing_from_url(settings.landing_url)
@@ -202,13 +221,20 @@ def models(args: argparse.Namespace) -> int:
         print(f"no exports under {settings.landing_url}: run `make demo-data` first", file=sys.stderr)
         return 1
     defs = build_definitions(settings)
+    days = _otel_days(landing, settings)
+    status = 0
     with dg.DagsterInstance.get() as instance:
-        result = build_models(defs, months, instance)
-    checks = check_summary(result)
-    models_built = {e.materialization.asset_key for e in result.get_asset_materialization_events()}
-    print(f"dbt build {months[0]:%Y-%m}..{months[-1]:%Y-%m}: {len(models_built)} models "
-          f"{'ok' if result.success else 'FAILED'}, {checks} (run {result.run_id})")
-    return 0 if result.success and not checks.errors else 1
+        runs = [(f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}", build_models(defs, months, instance))]
+        if days:
+            runs.append((f"performance {days[0]}..{days[-1]}", build_performance_models(defs, days, instance)))
+    for label, result in runs:
+        checks = check_summary(result)
+        models_built = {e.materialization.asset_key for e in result.get_asset_materialization_events()}
+        # WARN checks (anomalies, quarantined spans, request-count jumps) report without failing the demo.
+        print(f"dbt build {label}: {len(models_built)} models {'ok' if result.success else 'FAILED'}, {checks} (run {result.run_id})")
+        if not result.success or checks.errors:
+            status = 1
+    return status
 
 
 def summary(args: argparse.Namespace) -> int:
@@ -273,6 +299,24 @@ def _marts_summary(con, marts: str) -> None:
         print(f"\n{marts.strip(chr(34))}.fact_cost_allocation (all months, every currency)")
         for pool, method, count, amount in rows:
             print(f"{pool:<16} {method:<13} {count:>8,} rows {format_decimal(amount):>24}")
+    if "fact_performance_metrics_daily" in built:
+        rows = con.execute(f"""
+            SELECT date, count(DISTINCT service_key), sum(request_count), sum(error_count), max(duration_p95_ms)
+            FROM {marts}.fact_performance_metrics_daily GROUP BY ALL ORDER BY 1""").fetchall()
+        print(f"\n{marts.strip(chr(34))}.fact_performance_metrics_daily (exact percentiles from the requests)")
+        for day, services, requests, errors, p95 in rows:
+            print(f"{day}  {services:>2} services {requests:>8,} requests {errors:>6,} errors  max p95 {p95:>9.1f} ms")
+    for fact in ("fact_performance_requests", "fact_performance_metrics_hourly"):
+        if fact in built:
+            count, late = con.execute(f"SELECT count(*), {'count_if(is_late)' if fact.endswith('requests') else '0'} FROM {marts}.{fact}").fetchone()
+            print(f"{marts.strip(chr(34))}.{fact}: {count:,} rows" + (f" ({late:,} requests landed a day late)" if late else ""))
+    if "fact_performance_cost_joined" in built:
+        rows = con.execute(f"""
+            SELECT cost_status, coalesce(null_reason, '-'), count(*), sum(request_count), sum(total_cost)
+            FROM {marts}.fact_performance_cost_joined GROUP BY ALL ORDER BY 1, 2""").fetchall()
+        print(f"{marts.strip(chr(34))}.fact_performance_cost_joined (hour x service x region x environment)")
+        for status, reason, count, requests, cost in rows:
+            print(f"  {status:<8} {reason:<24} {count:>6,} rows {requests:>8,} requests  cost {format_decimal(cost) or '-'}")
     if "llm_consumption" in built:
         rows = con.execute(f"""
             SELECT cloud_provider, count(DISTINCT model), sum(total_tokens), sum(billed_cost), billing_currency
@@ -312,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         gen.add_argument("--rows-per-month", type=int, default=20000)
         gen.add_argument("--seed", type=int, default=7)
         gen.add_argument("--end-month", type=_month, default=date.today().replace(day=1), help="YYYY-MM (default: this month)")
+        gen.add_argument("--requests-per-hour", type=int, default=20, help="OTel demo requests per hour and deployment")
         gen.set_defaults(func=func)
     res = commands.add_parser("restate", help="write a newer export version of the newest month(s)")
     res.add_argument("--months", type=int, default=1)

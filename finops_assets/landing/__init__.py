@@ -7,6 +7,7 @@ from finops_assets.landing.storage import (
     LandingPathError,
     LocalLanding,
     confine_key,
+    files_fingerprint,
     landing_from_url,
 )
 
@@ -17,5 +18,6 @@ __all__ = [
     "LandingPathError",
     "LocalLanding",
     "confine_key",
+    "files_fingerprint",
     "landing_from_url",
 ]

@@ -8,6 +8,7 @@ area can ever be listed, read or handed to a warehouse load.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import os
 import shutil
 from dataclasses import dataclass
@@ -27,6 +28,14 @@ class LandingObject:
     key: str
     size: int
     updated: float  # seconds since the epoch
+
+
+def files_fingerprint(objects: list[LandingObject]) -> str:
+    """The version of a folder of files without a manifest: a digest of their names, sizes and update times."""
+    digest = hashlib.sha256()
+    for obj in sorted(objects, key=lambda o: o.key):
+        digest.update(f"{obj.key}\0{obj.size}\0{obj.updated:.6f}\n".encode())
+    return f"files:{digest.hexdigest()[:16]}"
 
 
 def confine_key(key: str) -> str:

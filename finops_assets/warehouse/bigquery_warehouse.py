@@ -15,10 +15,17 @@ from datetime import datetime, timedelta, timezone
 
 from google.cloud import bigquery
 
-from finops_assets.warehouse.duckdb_warehouse import month_bounds
 from finops_assets.warehouse.identifiers import quote_bigquery as q
 from finops_assets.warehouse.identifiers import snake_case
-from finops_assets.warehouse.load_request import Column, ColumnType, FileFormat, LoadError, LoadRequest, LoadResult
+from finops_assets.warehouse.load_request import (
+    Column,
+    ColumnType,
+    FileFormat,
+    LoadError,
+    LoadRequest,
+    LoadResult,
+    PartitionGrain,
+)
 from finops_assets.warehouse.metadata import markdown_table
 from finops_assets.warehouse.tracking import (
     TRACKING_TABLE,
@@ -74,9 +81,10 @@ def schema_field(column: Column, name: str | None = None) -> bigquery.SchemaFiel
 
 def table_schema(request: LoadRequest) -> list[bigquery.SchemaField]:
     fields = [schema_field(c) for c in request.columns]
-    if request.partition_from_yyyymm:
+    if request.derives_partition:
+        origin = request.partition_from_yyyymm or "the landing folder's day"
         fields.append(bigquery.SchemaField(request.partition_column, "TIMESTAMP", mode="NULLABLE",
-                                           description=f"first instant of {request.partition_from_yyyymm}"))
+                                           description=f"first instant of {origin}"))
     return fields
 
 
@@ -100,6 +108,9 @@ def exact_expression(column: Column, source_sql: str) -> str:
 
 
 def derived_partition(request: LoadRequest) -> list[str]:
+    if request.partition_from_folder:
+        start, _ = request.partition_bounds()
+        return [f"TIMESTAMP '{start:%Y-%m-%d %H:%M:%S}+00' AS {q(request.partition_column)}"]
     if not request.partition_from_yyyymm:
         return []
     path = ".".join(q(p) for p in request.partition_from_yyyymm.split("."))
@@ -107,7 +118,7 @@ def derived_partition(request: LoadRequest) -> list[str]:
 
 
 def partition_decorator(request: LoadRequest) -> str:
-    return f"{request.billing_month:%Y%m}"
+    return f"{request.billing_month:%Y%m%d}" if request.grain is PartitionGrain.DAY else f"{request.billing_month:%Y%m}"
 
 
 @dataclass
@@ -162,7 +173,8 @@ class BigQueryWarehouse:
     # -- job configs (asserted request by request in the tests) -----------------------------------------
 
     def _partitioning(self, request: LoadRequest) -> bigquery.TimePartitioning:
-        return bigquery.TimePartitioning(type_=bigquery.TimePartitioningType.MONTH, field=request.partition_column)
+        grain = bigquery.TimePartitioningType.DAY if request.grain is PartitionGrain.DAY else bigquery.TimePartitioningType.MONTH
+        return bigquery.TimePartitioning(type_=grain, field=request.partition_column)
 
     def csv_load_config(self, request: LoadRequest) -> bigquery.LoadJobConfig:
         return bigquery.LoadJobConfig(
@@ -243,6 +255,8 @@ class BigQueryWarehouse:
                 projection.append(f"CAST(CAST({q(field.name)} AS STRING) AS {target}) AS {q(column.name)}")
             elif column.type is ColumnType.JSON and field.field_type != "JSON":
                 projection.append(f"PARSE_JSON({q(field.name)}) AS {q(column.name)}")
+            elif column.type is ColumnType.JSON:
+                projection.append(f"{q(field.name)} AS {q(column.name)}")
             else:
                 projection.append(f"CAST({q(field.name)} AS {target}) AS {q(column.name)}")
         query = self.client.query(
@@ -281,7 +295,7 @@ class BigQueryWarehouse:
 
     def _count_month(self, request: LoadRequest, destination: str) -> int:
         table = destination.split("$", 1)[0]
-        start, end = month_bounds(request.billing_month)
+        start, end = request.partition_bounds()
         part = q(request.partition_column)
         rows = self._query(
             f"SELECT COUNT(*) FROM {q(table)} WHERE {part} >= @start AND {part} < @end",
@@ -312,7 +326,7 @@ class BigQueryWarehouse:
         except Exception as exc:
             details = "; ".join(str(e.get("message", e)) for e in (getattr(job, "errors", None) or [])[:5])
             raise LoadError(
-                f"{request.manifest_uri}: BigQuery job {job.job_id} failed for {request.billing_month:%Y-%m}: "
+                f"{request.manifest_uri}: BigQuery job {job.job_id} failed for {request.partition_label}: "
                 f"{exc}{' (' + details + ')' if details else ''}; the month's previous data is unchanged"
             ) from exc
 
@@ -359,7 +373,7 @@ class BigQueryWarehouse:
         return (int(rows[0][0]), rows[0][1]) if rows else (0, None)
 
     def _month_totals(self, request: LoadRequest, table: str):
-        start, end = month_bounds(request.billing_month)
+        start, end = request.partition_bounds()
         part = q(request.partition_column)
         params = [
             bigquery.ScalarQueryParameter("start", "TIMESTAMP", start.replace(tzinfo=timezone.utc)),

@@ -82,7 +82,7 @@ def json_read_type(column: Column) -> str:
 def target_columns(request: LoadRequest) -> list[tuple[str, str]]:
     """(name, DuckDB type) of the table's columns for this request, a derived partition column included."""
     columns = [(c.name, duckdb_type(c)) for c in request.columns]
-    if request.partition_from_yyyymm:
+    if request.derives_partition:
         columns.append((request.partition_column, "TIMESTAMP"))
     return columns
 
@@ -155,7 +155,7 @@ class DuckDBWarehouse:
         target = self.table_ref(table)
         request, retyped, typed_here = self._create_or_evolve(con, request, table)
         typed_by = request.manifest_uri if typed_here else self._typed_by(con, table, request.manifest_uri)
-        month_start, month_end = month_bounds(request.billing_month)
+        month_start, month_end = request.partition_bounds()
         part = q(request.partition_column)
         con.execute(f"DELETE FROM {target} WHERE {part} >= ? AND {part} < ?", [month_start, month_end])
         if request.source_table:
@@ -292,10 +292,12 @@ class DuckDBWarehouse:
     def _select_sql(self, con, request: LoadRequest) -> str:
         """A SELECT whose output columns are the table's columns (by name), read natively from the files."""
         paths = "[" + ", ".join(sql_string(f.uri) for f in request.files) + "]"
-        derived = (
-            [f"strptime({field_path(request.partition_from_yyyymm)}, '%Y%m')::TIMESTAMP AS {q(request.partition_column)}"]
-            if request.partition_from_yyyymm else []
-        )
+        derived = []
+        if request.partition_from_yyyymm:
+            derived = [f"strptime({field_path(request.partition_from_yyyymm)}, '%Y%m')::TIMESTAMP AS {q(request.partition_column)}"]
+        elif request.partition_from_folder:
+            start, _ = request.partition_bounds()
+            derived = [f"TIMESTAMP {sql_string(start.isoformat(sep=' '))} AS {q(request.partition_column)}"]
         if request.file_format is FileFormat.CSV:
             # Positional placeholder names keep untrusted headers out of the SQL; headers were checked upstream.
             spec = ", ".join(f"'c{i}': '{DUCKDB_TYPES[c.type]}'" for i, c in enumerate(request.columns))
@@ -368,13 +370,13 @@ class DuckDBWarehouse:
         source = request.partition_from_yyyymm or request.partition_column
         return (
             f"{request.manifest_uri}: {sample[0]} rows have {source} outside "
-            f"{request.billing_month:%Y-%m} (from {sample[1]} to {sample[2]}); the month was not replaced"
+            f"{request.partition_label} (from {sample[1]} to {sample[2]}); the month was not replaced"
         )
 
     def _preview(self, con, request: LoadRequest, table: str) -> str:
         if not request.preview_columns:
             return ""
-        month_start, month_end = month_bounds(request.billing_month)
+        month_start, month_end = request.partition_bounds()
         part = q(request.partition_column)
         rows = con.execute(
             f"SELECT {', '.join(q(c) for c in request.preview_columns)} FROM {self.table_ref(table)} "
@@ -390,12 +392,6 @@ def parquet_cast(column_sql: str, column_type: ColumnType, physical_types: set[s
         # The shortest round-trip text of a double is the value the exporter meant (0.1, not 0.1000000000000000055).
         return f"CAST(CAST({column_sql} AS VARCHAR) AS {target})"
     return f"CAST({column_sql} AS {target})"
-
-
-def month_bounds(month: date) -> tuple[datetime, datetime]:
-    start = datetime(month.year, month.month, 1)
-    end = datetime(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    return start, end
 
 
 _PLACEHOLDER = re.compile(r'column "c(\d+)"')

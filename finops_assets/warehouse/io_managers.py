@@ -41,7 +41,7 @@ def check_partition(context: dg.OutputContext, request: LoadRequest) -> None:
         key = context.asset_partition_key
         if key != request.billing_month.isoformat():
             raise LoadError(
-                f"{request.manifest_uri}: the load request is for {request.billing_month:%Y-%m} "
+                f"{request.manifest_uri}: the load request is for {request.partition_label} "
                 f"but the partition being materialized is {key}"
             )
 
@@ -76,7 +76,7 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
             landing = self.landing.get_landing() if self.landing is not None else None
             result = DuckDBWarehouse(self.database, self.raw_schema, landing).load(obj, table)
         if result.skipped:
-            context.log.info(f"{obj.source} {obj.billing_month:%Y-%m}: execution {obj.execution_id} already loaded")
+            context.log.info(f"{obj.source} {obj.partition_label}: execution {obj.execution_id} already loaded")
         context.add_output_metadata(load_metadata(obj, result, f"{self.raw_schema}.{table}"))
 
     def load_input(self, context: dg.InputContext) -> WarehouseTable:
@@ -105,7 +105,7 @@ class BigQueryWarehouseIOManager(dg.ConfigurableIOManager):
                 warehouse = self._warehouse(client)
                 result = warehouse.load(obj, table)
         if result.skipped:
-            context.log.info(f"{obj.source} {obj.billing_month:%Y-%m}: execution {obj.execution_id} already loaded")
+            context.log.info(f"{obj.source} {obj.partition_label}: execution {obj.execution_id} already loaded")
         context.add_output_metadata(load_metadata(obj, result, warehouse.table_id(table)))
 
     def load_input(self, context: dg.InputContext) -> WarehouseTable:

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Mapping
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """[start, end) of a billing month as naive UTC datetimes."""
+    return datetime(month.year, month.month, 1), datetime(month.year + (month.month == 12), month.month % 12 + 1, 1)
 
 
 class ColumnType(str, enum.Enum):
@@ -21,6 +26,13 @@ class ColumnType(str, enum.Enum):
     JSON = "JSON"  # tag objects (FOCUS `Tags`), kept as JSON
     RECORD = "RECORD"  # a nested record (STRUCT); its `fields` say what it holds
     STRING_MAP = "STRING_MAP"  # string -> string map (CUR 2.0 `resource_tags`): DuckDB MAP, BigQuery REPEATED RECORD<key, value>
+
+
+class PartitionGrain(str, enum.Enum):
+    """How much of the table one load replaces: a billing month (exports) or a day (span files)."""
+
+    MONTH = "MONTH"
+    DAY = "DAY"
 
 
 class FileFormat(str, enum.Enum):
@@ -49,7 +61,7 @@ class DataFile:
 @dataclass(frozen=True)
 class LoadRequest:
     source: str  # e.g. "aws_cur"; the `_load_tracking.source` value
-    billing_month: date
+    billing_month: date  # the first day of the partition replaced (a month, or the day itself for DAY grain)
     execution_id: str
     manifest_uri: str
     files: tuple[DataFile, ...]
@@ -69,6 +81,25 @@ class LoadRequest:
     partition_from_yyyymm: str | None = None
     # When set, the month is copied from this warehouse table instead of files (GCP export in BigQuery).
     source_table: str | None = None
+    grain: PartitionGrain = PartitionGrain.MONTH
+    # When true, `partition_column` is not in the files: every row gets the partition's first instant (span files
+    # are partitioned by the day folder they landed in, which is what makes a day folder replaceable as a whole).
+    partition_from_folder: bool = False
+
+    @property
+    def derives_partition(self) -> bool:
+        return bool(self.partition_from_yyyymm) or self.partition_from_folder
+
+    @property
+    def partition_label(self) -> str:
+        return f"{self.billing_month:%Y-%m-%d}" if self.grain is PartitionGrain.DAY else f"{self.billing_month:%Y-%m}"
+
+    def partition_bounds(self) -> tuple[datetime, datetime]:
+        """[start, end) of the partition replaced, as naive UTC datetimes."""
+        if self.grain is PartitionGrain.DAY:
+            start = datetime(self.billing_month.year, self.billing_month.month, self.billing_month.day)
+            return start, start + timedelta(days=1)
+        return month_bounds(self.billing_month)
 
     @property
     def total_bytes(self) -> int:

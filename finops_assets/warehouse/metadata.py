@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from finops_assets.warehouse.load_request import LoadRequest, LoadResult
+from finops_assets.warehouse.load_request import LoadRequest, LoadResult, PartitionGrain
 
 
 def markdown_table(header: list[str], rows: list[tuple]) -> str:
@@ -20,7 +20,7 @@ def markdown_table(header: list[str], rows: list[tuple]) -> str:
 def load_metadata(request: LoadRequest, result: LoadResult, table: str) -> dict[str, dg.MetadataValue]:
     metadata: dict[str, dg.MetadataValue] = {
         "execution_id": dg.MetadataValue.text(result.execution_id),
-        "billing_month": dg.MetadataValue.text(f"{result.billing_month:%Y-%m}"),
+        "billing_month" if request.grain is PartitionGrain.MONTH else "day": dg.MetadataValue.text(request.partition_label),
         "table": dg.MetadataValue.text(table),
         "manifest": dg.MetadataValue.path(request.manifest_uri),
         "skipped": dg.MetadataValue.bool(result.skipped),
@@ -33,14 +33,14 @@ def load_metadata(request: LoadRequest, result: LoadResult, table: str) -> dict[
     }
     if result.skipped:
         metadata["status"] = dg.MetadataValue.text(
-            f"execution {result.execution_id} is already loaded for {result.billing_month:%Y-%m}: nothing to do "
+            f"execution {result.execution_id} is already loaded for {request.partition_label}: nothing to do "
             "(run with config force: true to reload)"
         )
     else:
         previous = result.previous_execution_id
         metadata["status"] = dg.MetadataValue.text(
             f"replaced execution {previous}" if previous and previous != result.execution_id else
-            ("reloaded (force)" if previous else "first load of the month")
+            ("reloaded (force)" if previous else f"first load of the {'day' if request.grain is PartitionGrain.DAY else 'month'}")
         )
     if result.typed_by_manifest:
         metadata["typed_by_manifest"] = dg.MetadataValue.path(result.typed_by_manifest)

@@ -20,7 +20,8 @@ from google.cloud import bigquery
 from pydantic import Field
 
 from finops_assets.warehouse.bigquery_resource import FinopsBigQueryResource
-from finops_assets.warehouse.duckdb_warehouse import connect, month_bounds
+from finops_assets.warehouse.duckdb_warehouse import connect
+from finops_assets.warehouse.load_request import month_bounds
 from finops_assets.warehouse.identifiers import quote_bigquery, quote_duckdb
 
 QUERY_TIMEOUT_SECONDS = 600

@@ -1,5 +1,6 @@
 """Running the dbt models from Python (the demo, tests): one Dagster run over a range of billing months, the way a
-single-run backfill does it, followed in the same run by the unpartitioned models (dimensions, seeds)."""
+single-run backfill does it, followed in the same run by the unpartitioned models (dimensions, seeds); then one run
+over a range of landing days for the performance facts (they read the dimensions and the hourly cost)."""
 
 from __future__ import annotations
 
@@ -23,4 +24,14 @@ def build_models(defs: dg.Definitions, months: list[date], instance: dg.DagsterI
     tags = {ASSET_PARTITION_RANGE_START_TAG: min(months).isoformat(), ASSET_PARTITION_RANGE_END_TAG: max(months).isoformat()}
     return defs.resolve_implicit_global_asset_job_def().execute_in_process(
         instance=instance, asset_selection=monthly + others, tags=tags, raise_on_error=raise_on_error
+    )
+
+
+def build_performance_models(defs: dg.Definitions, days: list[date], instance: dg.DagsterInstance, *,
+                             raise_on_error: bool = False) -> dg.ExecuteInProcessResult:
+    """`dbt build` of the day-partitioned performance models for [min(days), max(days)] in one dbt invocation."""
+    daily = sorted(defs.resolve_assets_def("fact_performance_requests").keys)
+    tags = {ASSET_PARTITION_RANGE_START_TAG: min(days).isoformat(), ASSET_PARTITION_RANGE_END_TAG: max(days).isoformat()}
+    return defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        instance=instance, asset_selection=daily, tags=tags, raise_on_error=raise_on_error
     )

@@ -10,13 +10,12 @@ There is no manifest: the month's version is a fingerprint of its files' names, 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date
 
 from finops_assets.defs.gcp_billing import schema
-from finops_assets.landing import Landing, LandingObject
+from finops_assets.landing import Landing, LandingObject, files_fingerprint
 from finops_assets.warehouse.load_request import DataFile, FileFormat, LoadRequest
 
 SOURCE = "gcp_billing"
@@ -38,13 +37,6 @@ def export_file(obj: LandingObject) -> ExportFile | None:
 
 def discover_files(landing: Landing, prefix: str) -> list[ExportFile]:
     return [f for obj in landing.list(prefix, f"{prefix}/**") if (f := export_file(obj))]
-
-
-def files_fingerprint(objects: list[LandingObject]) -> str:
-    digest = hashlib.sha256()
-    for obj in sorted(objects, key=lambda o: o.key):
-        digest.update(f"{obj.key}\0{obj.size}\0{obj.updated:.6f}\n".encode())
-    return f"files:{digest.hexdigest()[:16]}"
 
 
 def _common(month: date) -> dict:

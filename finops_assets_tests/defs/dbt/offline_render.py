@@ -39,6 +39,7 @@ from finops_assets.defs.aws_cur.schema import warehouse_columns
 from finops_assets.defs.aws_data_exports.manifest import ExportColumn
 from finops_assets.defs.aws_data_exports.schema import warehouse_columns as cur2_columns
 from finops_assets.defs.azure_focus.schema import focus_columns
+from finops_assets.defs.otel import schema as otel_schema
 from finops_assets.warehouse.bigquery_warehouse import schema_field
 from finops_assets.warehouse.duckdb_warehouse import duckdb_type
 from finops_assets.warehouse.identifiers import quote_duckdb, snake_case
@@ -48,7 +49,8 @@ from finops_assets_tests.bigquery_recorder import BigQueryRecorder
 PROJECT_DIR = Path(__file__).resolve().parents[3] / "finops_assets" / "dbt"
 GCP_PROJECT = "finops-offline-test"
 RAW_DATASET = "billing_raw"
-RUN_VARS = {"min_month": "2025-09-01", "max_month": "2025-10-01"}  # what Dagster passes for one month
+# what Dagster passes for one month (monthly models) and one landing day (daily models)
+RUN_VARS = {"min_month": "2025-09-01", "max_month": "2025-10-01", "min_day": "2025-09-30", "max_day": "2025-10-01"}
 
 # A CUR v1 month with every column the staging model reads, plus user and AWS tags (manifest category/name/type).
 CUR_LOADED = [
@@ -110,7 +112,8 @@ def raw_tables(cur: list[tuple[str, str, str]], focus: list[str], cur2: list[tup
 
 
 SCENARIOS = {
-    "loaded": raw_tables(CUR_LOADED, FOCUS_LOADED, CUR2_LOADED),
+    # loaded: spans too (stg_otel_spans flattens them); minimal: no span loaded yet (stg_otel_spans is empty)
+    "loaded": {**raw_tables(CUR_LOADED, FOCUS_LOADED, CUR2_LOADED), "otel_spans_raw": otel_schema.COLUMNS},
     "minimal": raw_tables(CUR_MINIMAL, FOCUS_MINIMAL, None),
 }
 

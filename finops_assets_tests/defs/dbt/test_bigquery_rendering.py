@@ -34,6 +34,10 @@ DIRECT_RENDERS = {
             {{ finops.tag_value(finops.tag_list([('cost_center', "'CC-1'"), ('environment', 'null')]), ['costcenter', 'cost_center']) }} as cost_center,
             {{ finops.tags_json(finops.concat_lists(finops.tag_list([]), finops.tag_list([('team', "'core'")]))) }} as tags
     """,
+    # used by the data tests of the performance facts only
+    "finite_on_literals": """
+        select {{ finops.is_finite('cast(1.5 as ' ~ finops.float64_type() ~ ')') }} as finite
+    """,
 }
 
 # GoogleSQL's type names (aliases included); any other type in rendered BigQuery SQL is not a BigQuery type.
@@ -154,7 +158,7 @@ def test_prod_target_parses_offline_with_the_repository_profile(tmp_path):
     assert set(models) == model_files()
     assert {(n["database"], n["schema"]) for n in models.values()} == {(GCP_PROJECT, "finops")}
     sources = {s["name"]: (s["database"], s["schema"]) for s in manifest["sources"].values()}
-    assert sources == {t: (GCP_PROJECT, RAW_DATASET) for t in ("aws_cur_raw", "aws_data_exports_raw", "azure_focus_raw", "gcp_billing_export")}
+    assert sources == {t: (GCP_PROJECT, RAW_DATASET) for t in ("aws_cur_raw", "aws_data_exports_raw", "azure_focus_raw", "gcp_billing_export", "otel_spans_raw")}
     after = dagster_manifest.stat().st_mtime_ns if dagster_manifest.exists() else None
     assert after == before
 

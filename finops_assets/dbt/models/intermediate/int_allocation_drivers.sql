@@ -2,8 +2,10 @@
   What each service consumed per day and cloud, as allocation drivers for the shared cost pools:
     network_bytes    bytes of data transfer billed to the service's own (tagged) lines: fact_cost_daily
                      network_gb x 10^9
-    database_queries query count per service (from performance data; none is loaded yet, so this driver is
-                     empty and database pools are split evenly, flagged is_even_split)
+    database_queries database calls per calling service: the client spans of stg_otel_spans that carry
+                     `db.system.name` / `db.system` (quarantined spans excluded), counted per day of their start,
+                     cloud (cloud.provider) and service (service.name). Without spans for a day the driver is
+                     empty and that day's database pool is split evenly, flagged is_even_split.
   One row per (date, cloud_provider, service_key, driver).
 -#}
 {{ config(materialized='ephemeral') }}
@@ -22,15 +24,17 @@ with network as (
 
 database_queries as (
     select
-        cast(null as date) as date,
-        cast(null as {{ dbt.type_string() }}) as cloud_provider,
-        cast(null as {{ dbt.type_string() }}) as service_key,
+        spans.date,
+        spans.cloud_provider,
+        {{ finops.surrogate_key(['spans.service_name']) }} as service_key,
         'database_queries' as driver,
-        cast(null as {{ finops.money_type() }}) as quantity
-    from network
-    where 1 = 0
+        count(*) as quantity
+    from {{ ref('stg_otel_spans') }} as spans
+    where spans.quarantine_reason is null and spans.span_kind = 'client' and spans.db_system is not null
+      and {{ finops.in_run_months('spans.date') }}
+    group by spans.date, spans.cloud_provider, {{ finops.surrogate_key(['spans.service_name']) }}
 )
 
 select date, cloud_provider, service_key, driver, cast(quantity as {{ finops.money_type() }}) as quantity from network
 union all
-select * from database_queries
+select date, cloud_provider, service_key, driver, cast(quantity as {{ finops.money_type() }}) as quantity from database_queries

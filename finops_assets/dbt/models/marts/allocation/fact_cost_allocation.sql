@@ -7,7 +7,8 @@
     shared_network   a day's shared network pool (NAT gateways, load balancers, untagged data transfer) is
                      split over the tagged services active that day in proportion to their bytes
                      (int_allocation_drivers.network_bytes, weighed in whole megabytes)
-    shared_database  a day's shared database pool is split by query count (database_queries)
+    shared_database  a day's shared database pool is split by query count (database_queries: database client
+                     spans per calling service, from the OTel traces)
   When no recipient has any driver quantity that day, the pool is split evenly over the active tagged services
   (allocation_method 'even_split', is_even_split true). When there is no tagged service at all, the pool stays
   with itself ('unallocated').
@@ -70,7 +71,8 @@ candidates as (
         pools.*,
         recipients.service_key,
         coalesce(drivers.quantity, 0) as driver_quantity,
-        cast(floor(coalesce(drivers.quantity, 0) / 1000000) as {{ dbt.type_bigint() }}) as driver_weight
+        {#- bytes weigh in whole megabytes, queries one each -#}
+        cast(floor(coalesce(drivers.quantity, 0) / case when pools.driver = 'network_bytes' then 1000000 else 1 end) as {{ dbt.type_bigint() }}) as driver_weight
     from pools
     inner join recipients
         on recipients.date = pools.date and recipients.cloud_provider = pools.cloud_provider

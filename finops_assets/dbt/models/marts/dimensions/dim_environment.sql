@@ -1,9 +1,24 @@
 {#- Environments in one vocabulary (macros/facts.sql environment_name): production, staging, development,
     test, other tag values as written (lower case), 'untagged'. -#}
+with billed as (
+    select environment_key, environment_name, count(*) as line_items
+    from {{ ref('int_cost_keyed') }}
+    group by environment_key, environment_name
+),
+
+{#- environments seen only in traces (OTel deployment.environment, same vocabulary) -#}
+environments as (
+    select * from billed
+    union all
+    select distinct {{ finops.surrogate_key(['spans.environment_name']) }}, spans.environment_name, 0
+    from {{ ref('int_otel_span_keys') }} as spans
+    left join billed on billed.environment_name = spans.environment_name
+    where billed.environment_key is null
+)
+
 select
     environment_key,
     environment_name,
     environment_name = 'production' as is_production,
-    count(*) as line_items
-from {{ ref('int_cost_keyed') }}
-group by environment_key, environment_name
+    line_items
+from environments

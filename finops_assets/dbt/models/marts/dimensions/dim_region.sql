@@ -1,9 +1,21 @@
 {#- Regions per cloud. Names, continent and country from the seed region_geography; a region the seed does
     not list keeps the export's own region name and gets continent / country 'Unknown'. -#}
-with regions as (
+with billed as (
     select region_key, cloud_provider, region_code, max(RegionName) as export_region_name
     from {{ ref('int_cost_keyed') }}
     group by region_key, cloud_provider, region_code
+),
+
+{#- regions seen only in traces (OTel cloud.provider, cloud.region) -#}
+regions as (
+    select * from billed
+    union all
+    select distinct
+        {{ finops.surrogate_key(['spans.cloud_provider', 'spans.region_code']) }}, spans.cloud_provider, spans.region_code,
+        cast(null as {{ dbt.type_string() }})
+    from {{ ref('int_otel_span_keys') }} as spans
+    left join billed on billed.cloud_provider = spans.cloud_provider and billed.region_code = spans.region_code
+    where billed.region_key is null
 )
 
 select

@@ -1,6 +1,7 @@
 {#- Application services (the `service` tag; untagged lines fall back to `<cloud>/<ServiceName>`, see
     int_cost_keyed). team / cost_center: the value most line items of the service carry (ties -> the
-    alphabetically first), 'untagged' when none does. -#}
+    alphabetically first), 'untagged' when none does. Services seen only in traces (OTel service.name) are members
+    too, with service_source 'telemetry'. -#}
 with lines as (
     select service_key, service_name, service_source, x_team, x_cost_center, ChargePeriodStart
     from {{ ref('int_cost_keyed') }}
@@ -39,3 +40,16 @@ select
 from services
 left join x_team_ranked on x_team_ranked.service_key = services.service_key and x_team_ranked.rank_ = 1
 left join x_cost_center_ranked on x_cost_center_ranked.service_key = services.service_key and x_cost_center_ranked.rank_ = 1
+union all
+select
+    {{ finops.surrogate_key(['spans.service_name']) }} as service_key,
+    spans.service_name,
+    'telemetry' as service_source,
+    'untagged' as team,
+    'untagged' as cost_center,
+    min(spans.first_seen_at) as first_seen_at,
+    max(spans.last_seen_at) as last_seen_at
+from {{ ref('int_otel_span_keys') }} as spans
+left join services on services.service_name = spans.service_name
+where services.service_key is null
+group by spans.service_name

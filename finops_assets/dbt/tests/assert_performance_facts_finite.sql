@@ -1,0 +1,16 @@
+{#- No NaN or infinity in any measure of the performance facts. -#}
+{%- set measures = ['duration_p50_ms', 'duration_p75_ms', 'duration_p90_ms', 'duration_p95_ms', 'duration_p99_ms', 'duration_p999_ms',
+                    'duration_avg_ms', 'duration_max_ms', 'requests_per_second', 'error_rate', 'request_bytes_avg', 'response_bytes_avg'] -%}
+{%- for model in ['fact_performance_metrics_hourly', 'fact_performance_metrics_daily'] %}
+select '{{ model }}' as model, count(*) as bad_rows from {{ ref(model) }}
+where {% for m in measures %}({{ m }} is not null and not {{ finops.is_finite(m) }}){% if not loop.last %} or {% endif %}{% endfor %}
+having count(*) > 0
+union all
+{%- endfor %}
+select 'fact_performance_requests', count(*) from {{ ref('fact_performance_requests') }}
+where not {{ finops.is_finite('duration_ms') }}
+having count(*) > 0
+union all
+select 'fact_performance_cost_joined', count(*) from {{ ref('fact_performance_cost_joined') }}
+where {% for m in ['duration_p95_ms', 'requests_per_second', 'cost_per_request', 'cost_per_successful_request', 'requests_per_dollar', 'performance_efficiency_score'] %}({{ m }} is not null and not {{ finops.is_finite(m) }}){% if not loop.last %} or {% endif %}{% endfor %}
+having count(*) > 0
