@@ -7,6 +7,7 @@ Every environment binds the same resource keys; only the implementations differ:
 | landing               | folder `FINOPS_LANDING_URL`          | `gs://` bucket through dagster-gcp GCS    |
 | warehouse_io_manager  | DuckDB file `FINOPS_DUCKDB_PATH`     | BigQuery load jobs (dagster-gcp BigQuery) |
 | dbt                   | dbt-duckdb, target `local`           | dbt-bigquery, target `prod`               |
+| warehouse_query       | read-only DuckDB queries             | BigQuery query jobs                       |
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from finops_assets.landing.resource import LandingResource
 from finops_assets.settings import Settings
 from finops_assets.warehouse.bigquery_resource import FinopsBigQueryResource
 from finops_assets.warehouse.io_managers import BigQueryWarehouseIOManager, DuckDBWarehouseIOManager
+from finops_assets.warehouse.query_resource import BigQueryQueryResource, DuckDBQueryResource
 
 
 def build_resources(settings: Settings) -> dict[str, Any]:
@@ -33,6 +35,8 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             api_endpoint=settings.bq_api_endpoint,
         )
         warehouse = BigQueryWarehouseIOManager(bigquery=bigquery, dataset=settings.raw_dataset)
-        return {"landing": landing, "warehouse_io_manager": warehouse, "bigquery": bigquery, "dbt": dbt}
+        return {"landing": landing, "warehouse_io_manager": warehouse, "bigquery": bigquery, "dbt": dbt,
+                "warehouse_query": BigQueryQueryResource(bigquery=bigquery)}
     warehouse = DuckDBWarehouseIOManager(database=settings.duckdb_path, raw_schema=settings.raw_dataset)
-    return {"landing": landing, "warehouse_io_manager": warehouse, "dbt": dbt}
+    return {"landing": landing, "warehouse_io_manager": warehouse, "dbt": dbt,
+            "warehouse_query": DuckDBQueryResource(database=settings.duckdb_path)}

@@ -35,6 +35,7 @@ class Settings:
     mart_dataset: str = "finops"
     gcp_billing_table: str | None = None
     start_month: date = field(default_factory=lambda: date(2022, 1, 1))
+    reports_dir: str = "./data/reports"
 
 
 _VARIABLES = {
@@ -52,6 +53,7 @@ _VARIABLES = {
     "mart_dataset": "FINOPS_MART_DATASET",
     "gcp_billing_table": "FINOPS_GCP_BILLING_TABLE",
     "start_month": "FINOPS_START_MONTH",
+    "reports_dir": "FINOPS_REPORTS_DIR",
 }
 
 
