@@ -17,6 +17,7 @@ import dagster as dg
 
 from finops_assets.warehouse.bigquery_resource import FinopsBigQueryResource
 from finops_assets.warehouse.duckdb_warehouse import connect
+from finops_assets.warehouse.identifiers import quote_bigquery, sql_string
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class DuckDBQueryResource(WarehouseQueryResource):
     def tables(self, dataset: str) -> set[str]:
         if not Path(self.database).exists():
             return set()
-        result = self.query(f"SELECT table_name FROM information_schema.tables WHERE table_schema = '{dataset.replace(chr(39), chr(39) * 2)}'")
+        result = self.query(f"SELECT table_name FROM information_schema.tables WHERE table_schema = {sql_string(dataset)}")
         return {row[0] for row in result.rows}
 
 
@@ -82,8 +83,8 @@ class BigQueryQueryResource(WarehouseQueryResource):
     def tables(self, dataset: str) -> set[str]:
         from google.api_core.exceptions import NotFound
 
-        with self.bigquery.get_client() as client:
-            try:
-                return {table.table_id for table in client.list_tables(dataset)}
-            except NotFound:
-                return set()
+        try:
+            result = self.query(f"SELECT table_name FROM {quote_bigquery(dataset)}.INFORMATION_SCHEMA.TABLES")
+        except NotFound:
+            return set()
+        return {row[0] for row in result.rows}
