@@ -36,3 +36,8 @@ def test_every_variable_is_read():
 def test_bad_values_are_rejected_with_the_variable_named(environ, message):
     with pytest.raises(SettingsError, match=message):
         load_settings(environ)
+
+
+def test_reports_dir_defaults_to_data_reports_and_is_configurable():
+    assert load_settings({}).reports_dir == "./data/reports"
+    assert load_settings({"FINOPS_REPORTS_DIR": "/srv/reports"}).reports_dir == "/srv/reports"

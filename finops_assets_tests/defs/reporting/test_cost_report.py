@@ -86,3 +86,17 @@ def test_report_depends_on_the_dbt_models_it_reads():
     defs = build_definitions(Settings())
     upstream = defs.resolve_assets_def("cost_report").asset_deps[dg.AssetKey("cost_report")]
     assert {dg.AssetKey("fact_cost_daily"), dg.AssetKey("llm_consumption"), dg.AssetKey("fact_cost_allocation")} <= upstream
+
+
+def test_demo_report_command_writes_the_report_and_prints_its_path(demo_warehouse, tmp_path, monkeypatch, capsys):
+    from finops_assets.demo.__main__ import main as demo_main
+
+    root, _ = demo_warehouse
+    (tmp_path / "dagster_home").mkdir()
+    for key, value in {"FINOPS_DUCKDB_PATH": str(root / "warehouse.duckdb"), "FINOPS_REPORTS_DIR": str(tmp_path / "reports"),
+                       "FINOPS_START_MONTH": "2025-01", "DAGSTER_HOME": str(tmp_path / "dagster_home")}.items():
+        monkeypatch.setenv(key, value)
+    assert demo_main(["report"]) == 0
+    path = (tmp_path / "reports" / "cost_report.html").resolve()
+    assert f"cost report: {path} (" in capsys.readouterr().out
+    assert path.read_text().startswith("<!DOCTYPE html>")
