@@ -59,6 +59,8 @@ def chart_spec(panel: Panel, records: list[dict[str, Any]]) -> dict[str, Any]:
         "height": HEIGHT,
         "data": {"values": values},
         "layer": layers,
+        # Service and model names are long: show them whole in the legend.
+        "config": {"legend": {"labelLimit": 260, "titleLimit": 260}},
     }
 
 
