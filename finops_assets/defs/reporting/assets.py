@@ -3,6 +3,8 @@
 It runs every panel of finops_assets/dashboards/panels.py (the SQL the Grafana dashboards run) through the
 `warehouse_query` resource over all history, writes `<FINOPS_REPORTS_DIR>/cost_report.html`, and attaches the
 headline numbers as markdown and the main charts as PNG images to the materialization.
+
+(No `from __future__ import annotations` here: Dagster reads the asset function's annotations at runtime.)
 """
 
 import base64

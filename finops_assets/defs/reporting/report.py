@@ -62,10 +62,10 @@ def _html_table(records: list[dict[str, Any]]) -> str:
 
 
 def _panel_html(result: PanelResult) -> str:
+    if result.missing_tables:
+        return ""  # said once per section, by _missing_note
     panel = result.panel
     title = f"<h3>{html.escape(panel.title)}</h3><p class='description'>{html.escape(panel.description)}</p>"
-    if result.missing_tables:
-        return ""  # reported once per section, see _missing_note
     if panel.chart is None:
         return f"<section class='panel' id='{panel.key}'>{title}{_html_table(result.records)}</section>"
     if not result.records:
