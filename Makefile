@@ -10,7 +10,7 @@ DEMO_MONTHS ?= 6
 DEMO_ROWS ?= 20000
 DEMO_SEED ?= 7
 
-.PHONY: install demo demo-data restate materialize models summary test dev validate clean
+.PHONY: install demo demo-data restate materialize models summary report dashboards test dev validate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,8 +47,16 @@ models: install
 summary: install
 	$(BIN)/python -m finops_assets.demo summary
 
+report: install
+	$(BIN)/python -m finops_assets.demo report
+
+# Regenerate grafana/dashboards/*.json from finops_assets/dashboards (a test fails when they differ).
+dashboards: install
+	$(BIN)/python -m finops_assets.dashboards build
+
 # Load every month of three clouds, restate the newest one, load again (the unchanged months are no-ops,
-# the restated month is replaced), build the dbt models with their tests, print the summary. One process.
+# the restated month is replaced), build the dbt models with their tests, print the summary, write the cost
+# report (./data/reports/cost_report.html) and print its path. One process.
 demo: install
 	$(BIN)/python -m finops_assets.demo all --months $(DEMO_MONTHS) --rows-per-month $(DEMO_ROWS) --seed $(DEMO_SEED)
 

@@ -16,6 +16,7 @@ from finops_assets.defs.retention.assets import build_mart_retention, build_rete
 from finops_assets.defs.snapshots.jobs import mart_snapshot_job, mart_snapshot_schedule, restore_marts_job
 from finops_assets.defs.gcp_billing.checks import build_gcp_billing_checks
 from finops_assets.defs.otel.assets import build_otel_spans_raw
+from finops_assets.defs.reporting.assets import build_cost_report
 from finops_assets.resources import build_resources
 from finops_assets.settings import Settings, load_settings
 
@@ -31,6 +32,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             build_otel_spans_raw(settings),
             *build_dbt_assets(settings),
             build_mart_retention(settings),
+            build_cost_report(settings),
         ],
         asset_checks=[
             build_aws_cur_checks(settings),

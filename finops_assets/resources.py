@@ -9,6 +9,7 @@ Every environment binds the same resource keys; only the implementations differ:
 | dbt                   | dbt-duckdb, target `local`           | dbt-bigquery, target `prod`               |
 | marts                 | retention/snapshots on the DuckDB file | retention/snapshots in BigQuery         |
 | warehouse_queries     | read-only DuckDB connection          | BigQuery query jobs (data-quality checks) |
+| warehouse_query       | read-only DuckDB queries             | BigQuery query jobs (cost report)         |
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from finops_assets.warehouse.bigquery_resource import FinopsBigQueryResource
 from finops_assets.warehouse.duckdb_maintenance import DuckDBMartMaintenance
 from finops_assets.warehouse.io_managers import BigQueryWarehouseIOManager, DuckDBWarehouseIOManager
 from finops_assets.warehouse.queries import BigQueryQueryResource, DuckDBQueryResource
+from finops_assets.warehouse.query_resource import BigQueryWarehouseQuery, DuckDBWarehouseQuery
 
 
 def build_resources(settings: Settings) -> dict[str, Any]:
@@ -46,7 +48,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         marts = BigQueryMartMaintenance(bigquery=bigquery, dataset=settings.mart_dataset)
         queries = BigQueryQueryResource(bigquery=bigquery, dataset=settings.raw_dataset)
         return {"landing": landing, "warehouse_io_manager": warehouse, "bigquery": bigquery, "dbt": dbt, "marts": marts,
-                "warehouse_queries": queries}
+                "warehouse_queries": queries, "warehouse_query": BigQueryWarehouseQuery(bigquery=bigquery)}
     warehouse = DuckDBWarehouseIOManager(
         database=settings.duckdb_path, raw_schema=settings.raw_dataset, landing=landing,
         retry_delay_seconds=settings.retry_delay_seconds,
@@ -55,4 +57,5 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         database=settings.duckdb_path, schema_name=settings.mart_dataset, snapshot_dir=settings.snapshot_dir
     )
     queries = DuckDBQueryResource(database=settings.duckdb_path, raw_schema=settings.raw_dataset)
-    return {"landing": landing, "warehouse_io_manager": warehouse, "dbt": dbt, "marts": marts, "warehouse_queries": queries}
+    return {"landing": landing, "warehouse_io_manager": warehouse, "dbt": dbt, "marts": marts, "warehouse_queries": queries,
+            "warehouse_query": DuckDBWarehouseQuery(database=settings.duckdb_path)}

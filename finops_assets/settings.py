@@ -48,6 +48,7 @@ class Settings:
     snapshot_dir: str = "./data/snapshots"
     freshness_hours: int = 36
     availability_days: int = 7
+    reports_dir: str = "./data/reports"
 
 
 _VARIABLES = {
@@ -78,6 +79,7 @@ _VARIABLES = {
     "snapshot_dir": "FINOPS_SNAPSHOT_DIR",
     "freshness_hours": "FINOPS_FRESHNESS_HOURS",
     "availability_days": "FINOPS_AVAILABILITY_DAYS",
+    "reports_dir": "FINOPS_REPORTS_DIR",
 }
 # Whole-number settings and the smallest value each accepts.
 _WHOLE_NUMBERS = {

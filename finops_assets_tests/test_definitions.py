@@ -7,6 +7,7 @@ import dagster as dg
 from finops_assets.definitions import build_definitions
 from finops_assets.settings import Settings
 from finops_assets.warehouse.io_managers import BigQueryWarehouseIOManager, DuckDBWarehouseIOManager
+from finops_assets.warehouse.query_resource import BigQueryWarehouseQuery, DuckDBWarehouseQuery
 
 
 def test_local_definitions(tmp_path):
@@ -29,7 +30,9 @@ def test_prod_definitions_swap_only_resources(tmp_path):
     assert isinstance(prod.resources["warehouse_io_manager"], BigQueryWarehouseIOManager)
     prod_keys = sorted(k.to_user_string() for k in prod.resolve_all_asset_keys())
     assert prod_keys == sorted(k.to_user_string() for k in local.resolve_all_asset_keys())
-    assert {"aws_cur_raw", "azure_focus_raw", "gcp_billing_export", "stg_aws_cur", "int_cost_focus"} <= set(prod_keys)
+    assert {"aws_cur_raw", "azure_focus_raw", "gcp_billing_export", "stg_aws_cur", "int_cost_focus", "cost_report"} <= set(prod_keys)
+    assert isinstance(prod.resources["warehouse_query"], BigQueryWarehouseQuery)
+    assert isinstance(local.resources["warehouse_query"], DuckDBWarehouseQuery)
     assert {"aws_data_exports_raw", "stg_aws_data_exports"} <= set(prod_keys)
 
 

@@ -69,3 +69,8 @@ def test_check_thresholds_are_read_as_whole_numbers():
     settings = load_settings({"FINOPS_FRESHNESS_HOURS": " 12 ", "FINOPS_AVAILABILITY_DAYS": "3"})
     assert (settings.freshness_hours, settings.availability_days) == (12, 3)
     assert (Settings().freshness_hours, Settings().availability_days) == (36, 7)
+
+
+def test_reports_dir_defaults_to_data_reports_and_is_configurable():
+    assert load_settings({}).reports_dir == "./data/reports"
+    assert load_settings({"FINOPS_REPORTS_DIR": "/srv/reports"}).reports_dir == "/srv/reports"

@@ -1,4 +1,4 @@
-"""`python -m finops_assets.demo {all,generate,restate,materialize,models,summary}`: the `make demo` steps.
+"""`python -m finops_assets.demo {all,generate,restate,materialize,models,report,summary}`: the `make demo` steps.
 
 `all` runs every step in one process (`make demo`); the others run one step each.
 
@@ -9,6 +9,7 @@
 - models: the dbt models in one run (`dbt build`, tests as asset checks), then the performance facts over the
   span days in a second run;
   runs are recorded in the Dagster instance (DAGSTER_HOME) so `make dev` shows them;
+- report: materialize `cost_report` (the HTML cost report in FINOPS_REPORTS_DIR) and print its path;
 - summary: print one line per loaded month and source from the warehouse.
 """
 
@@ -237,6 +238,26 @@ def models(args: argparse.Namespace) -> int:
     return status
 
 
+def report(args: argparse.Namespace) -> int:
+    """`cost_report` through Dagster (recorded in the instance, so the UI shows its summary and charts)."""
+    import dagster as dg
+
+    from finops_assets.definitions import build_definitions
+
+    settings = load_settings()
+    defs = build_definitions(settings)
+    job = defs.resolve_implicit_global_asset_job_def()
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, asset_selection=[dg.AssetKey("cost_report")], raise_on_error=False)
+    if not result.success:
+        print(f"cost_report FAILED (run {result.run_id})", file=sys.stderr)
+        return 1
+    (event,) = result.get_asset_materialization_events()
+    metadata = event.materialization.metadata
+    print(f"cost report: {metadata['report_path'].value} ({metadata['charts'].value} charts, run {result.run_id})")
+    return 0
+
+
 def summary(args: argparse.Namespace) -> int:
     from finops_assets.warehouse.duckdb_warehouse import connect
     from finops_assets.warehouse.identifiers import quote_duckdb as q
@@ -328,7 +349,7 @@ def _marts_summary(con, marts: str) -> None:
 
 def demo(args: argparse.Namespace) -> int:
     """The whole `make demo` in one process (importing dbt and Dagster once): generate, load, restate the
-    newest month, load again, build the models, print the summary."""
+    newest month, load again, build the models, print the summary, write the cost report (its path last)."""
     steps = [
         lambda: generate(args),
         lambda: materialize(args),
@@ -336,6 +357,7 @@ def demo(args: argparse.Namespace) -> int:
         lambda: materialize(args),
         lambda: models(args),
         lambda: summary(args),
+        lambda: report(args),
     ]
     for step in steps:
         status = step()
@@ -349,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, func, help_text in (
         ("generate", generate, "write demo exports into the landing area"),
-        ("all", demo, "generate, load, restate, load again, build the models, summarise (make demo)"),
+        ("all", demo, "generate, load, restate, load again, build the models, summarise, report (make demo)"),
     ):
         gen = commands.add_parser(name, help=help_text)
         gen.add_argument("--months", type=int, default=6)
@@ -365,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     res.set_defaults(func=restate)
     commands.add_parser("materialize", help="load every month that has data through Dagster").set_defaults(func=materialize)
     commands.add_parser("models", help="build the dbt models (and run their tests) in one run").set_defaults(func=models)
+    commands.add_parser("report", help="write the HTML cost report and print its path").set_defaults(func=report)
     commands.add_parser("summary", help="print the loaded months").set_defaults(func=summary)
     args = parser.parse_args(argv)
     return args.func(args)
