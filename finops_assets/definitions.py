@@ -4,22 +4,32 @@ from __future__ import annotations
 
 import dagster as dg
 
+from finops_assets.defs.alerts import build_alert_sensors
+from finops_assets.defs.automation import build_automation_sensor
 from finops_assets.defs.aws_cur.assets import build_aws_cur_raw
+from finops_assets.defs.aws_cur.sensors import build_aws_cur_sensor
 from finops_assets.defs.azure_focus.assets import build_azure_focus_raw
+from finops_assets.defs.azure_focus.sensors import build_azure_focus_sensor
 from finops_assets.defs.dbt.assets import build_dbt_assets
 from finops_assets.defs.gcp_billing.assets import build_gcp_billing_export
+from finops_assets.defs.gcp_billing.sensors import build_gcp_billing_sensors
 from finops_assets.resources import build_resources
 from finops_assets.settings import Settings, load_settings
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
+    aws_cur_raw = build_aws_cur_raw(settings)
+    azure_focus_raw = build_azure_focus_raw(settings)
+    gcp_billing_export = build_gcp_billing_export(settings)
     return dg.Definitions(
-        assets=[
-            build_aws_cur_raw(settings),
-            build_azure_focus_raw(settings),
-            build_gcp_billing_export(settings),
-            *build_dbt_assets(settings),
+        assets=[aws_cur_raw, azure_focus_raw, gcp_billing_export, *build_dbt_assets(settings)],
+        sensors=[
+            build_aws_cur_sensor(settings, aws_cur_raw),
+            build_azure_focus_sensor(settings, azure_focus_raw),
+            *build_gcp_billing_sensors(settings, gcp_billing_export),
+            build_automation_sensor(),
+            *build_alert_sensors(settings),
         ],
         resources=build_resources(settings),
     )

@@ -35,6 +35,12 @@ class Settings:
     mart_dataset: str = "finops"
     gcp_billing_table: str | None = None
     start_month: date = field(default_factory=lambda: date(2022, 1, 1))
+    sensor_recent_months: int = 3
+    sensor_full_rescan_hours: float = 24.0
+    sensor_interval_seconds: int = 60
+    slack_token: str | None = None
+    slack_channel: str | None = None
+    alert_webhook_url: str | None = None
 
 
 _VARIABLES = {
@@ -52,7 +58,25 @@ _VARIABLES = {
     "mart_dataset": "FINOPS_MART_DATASET",
     "gcp_billing_table": "FINOPS_GCP_BILLING_TABLE",
     "start_month": "FINOPS_START_MONTH",
+    "sensor_recent_months": "FINOPS_SENSOR_RECENT_MONTHS",
+    "sensor_full_rescan_hours": "FINOPS_SENSOR_FULL_RESCAN_HOURS",
+    "sensor_interval_seconds": "FINOPS_SENSOR_INTERVAL_SECONDS",
+    "slack_token": "FINOPS_SLACK_TOKEN",
+    "slack_channel": "FINOPS_SLACK_CHANNEL",
+    "alert_webhook_url": "FINOPS_ALERT_WEBHOOK_URL",
 }
+# Numeric settings and the smallest value each accepts.
+_NUMBERS = {"sensor_recent_months": (int, 1), "sensor_full_rescan_hours": (float, 0), "sensor_interval_seconds": (int, 1)}
+
+
+def parse_number(variable: str, value: str, kind: type, minimum: float) -> float:
+    try:
+        number = kind(value.strip())
+    except ValueError as exc:
+        raise SettingsError(f"{variable}={value!r} is not a{'n integer' if kind is int else ' number'}") from exc
+    if number < minimum:
+        raise SettingsError(f"{variable}={value!r} must be at least {minimum}")
+    return number
 
 
 def parse_start_month(value: str) -> date:
@@ -75,7 +99,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raw = source.get(variable)
         if raw is None or raw.strip() == "":
             continue
-        values[attribute] = parse_start_month(raw) if attribute == "start_month" else raw.strip()
+        if attribute == "start_month":
+            values[attribute] = parse_start_month(raw)
+        elif attribute in _NUMBERS:
+            values[attribute] = parse_number(variable, raw, *_NUMBERS[attribute])
+        else:
+            values[attribute] = raw.strip()
     settings = Settings(**values)  # type: ignore[arg-type]
     if settings.env not in ENVIRONMENTS:
         raise SettingsError(f"FINOPS_ENV={settings.env!r}: expected one of {', '.join(ENVIRONMENTS)}")

@@ -10,6 +10,7 @@ from typing import Any, Mapping, Optional
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from finops_assets.defs.automation import upstream_landed
 from finops_assets.defs.dbt.project import finops_dbt_project
 from finops_assets.partitions import billing_month_partitions
 from finops_assets.settings import Settings
@@ -28,6 +29,10 @@ class FinopsDbtTranslator(DagsterDbtTranslator):
             folder = dbt_resource_props["fqn"][1] if len(dbt_resource_props["fqn"]) > 2 else "models"
             return f"dbt_{folder}"
         return super().get_group_name(dbt_resource_props)
+
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> Optional[dg.AutomationCondition]:
+        # Models follow their upstream months (finops_assets/defs/automation.py); seeds change only with the code.
+        return upstream_landed() if dbt_resource_props["resource_type"] == "model" else None
 
 
 # Models tagged `monthly` hold billing months: they are partitioned like the raw assets, get the months to
