@@ -20,10 +20,6 @@ from dagster_slack import SlackResource
 
 from finops_assets.settings import Settings
 
-# Evaluations read per tick; a burst beyond this is picked up by the following ticks.
-CHECK_BATCH = 500
-
-
 @dataclass(frozen=True)
 class Alert:
     kind: str  # "asset check failed" | "run failed"
@@ -101,55 +97,69 @@ def run_partition(tags: dict[str, str]) -> str | None:
     return f"{start}...{end}" if start and end else None
 
 
+def check_alerts_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[Alert]:
+    """One alert per failed ERROR-severity check evaluation of a finished run."""
+    records = instance.get_records_for_run(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION).records
+    partition = run_partition(dict(run.tags))
+    alerts = (check_failure_alert(r.event_log_entry.dagster_event.event_specific_data, run.run_id, partition) for r in records)
+    return [alert for alert in alerts if alert]
+
+
+def run_assets(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[str]:
+    """The assets a run was to materialize (its selection, or the planned materializations of a whole-job run)."""
+    if run.asset_selection:
+        return sorted(key.to_user_string() for key in run.asset_selection)
+    planned = instance.get_records_for_run(run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION_PLANNED).records
+    return sorted({r.event_log_entry.dagster_event.asset_key.to_user_string() for r in planned})
+
+
+def step_errors(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[str]:
+    """The root cause of each failed step (Dagster wraps it in "Error occurred while executing op ...")."""
+    messages = []
+    for record in instance.get_records_for_run(run.run_id, of_type=DagsterEventType.STEP_FAILURE).records:
+        error = record.event_log_entry.dagster_event.event_specific_data.error
+        while error.cause is not None:
+            error = error.cause
+        messages.append(error.message.strip())
+    return messages
+
+
 def build_alert_sensors(settings: Settings) -> list[dg.SensorDefinition]:
-    @dg.sensor(
+    # Checks are read per finished run (the run-status sensors keep their own cursor and start from "now", so
+    # enabling them does not replay history). A blocking ERROR check fails its run: both sensors look at checks.
+    @dg.run_status_sensor(
+        run_status=dg.DagsterRunStatus.SUCCESS,
         name="asset_check_failure_alerts",
-        minimum_interval_seconds=60,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description="One notification per failed ERROR-severity asset check (Slack, webhook or log; see README).",
+        description="One notification per failed ERROR-severity asset check of a successful run (Slack, webhook or log).",
     )
-    def asset_check_failure_alerts(context: dg.SensorEvaluationContext) -> dg.SkipReason | None:
-        instance = context.instance
-        event_filter = dg.EventRecordsFilter(event_type=DagsterEventType.ASSET_CHECK_EVALUATION)
-        if context.cursor is None:
-            # First tick: start from now, so enabling the sensor does not replay every failure in history.
-            latest = instance.get_event_records(event_filter, limit=1, ascending=False)
-            context.update_cursor(str(latest[0].storage_id if latest else 0))
-            return dg.SkipReason("started watching asset check evaluations")
-        records = instance.get_event_records(
-            dg.EventRecordsFilter(event_type=DagsterEventType.ASSET_CHECK_EVALUATION, after_cursor=int(context.cursor)),
-            limit=CHECK_BATCH,
-            ascending=True,
-        )
+    def asset_check_failure_alerts(context: dg.RunStatusSensorContext) -> dg.SkipReason | None:
+        alerts = check_alerts_for_run(context.instance, context.dagster_run)
         notifier = choose_notifier(settings, context.log)
-        sent = 0
-        for record in records:
-            evaluation = record.event_log_entry.dagster_event.event_specific_data
-            run = instance.get_run_by_id(record.run_id)
-            alert = check_failure_alert(evaluation, record.run_id, run_partition(dict(run.tags)) if run else None)
-            if alert:
-                notifier.send(alert)
-                sent += 1
-            context.update_cursor(str(record.storage_id))
-        return None if sent else dg.SkipReason(f"{len(records)} new check evaluations, none failed with ERROR severity")
+        for alert in alerts:
+            notifier.send(alert)
+        return None if alerts else dg.SkipReason(f"run {context.dagster_run.run_id}: no failed ERROR check")
 
     @dg.run_failure_sensor(
         name="run_failure_alerts",
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description="One notification per failed run, naming its assets and partition.",
+        description="One notification per failed run (its assets and partition) and per failed ERROR check in it.",
     )
     def run_failure_alerts(context: dg.RunFailureSensorContext) -> None:
         run = context.dagster_run
-        assets = sorted(key.to_user_string() for key in (run.asset_selection or []))
-        choose_notifier(settings, context.log).send(
+        errors = step_errors(context.instance, run)
+        notifier = choose_notifier(settings, context.log)
+        notifier.send(
             Alert(
                 kind="run failed",
-                asset=", ".join(assets) or run.job_name,
+                asset=", ".join(run_assets(context.instance, run)) or run.job_name,
                 partition=run_partition(dict(run.tags)),
                 check=None,
-                description=context.failure_event.message or "run failed",
+                description=" | ".join(errors) or context.failure_event.message or "run failed",
                 run_id=run.run_id,
             )
         )
+        for alert in check_alerts_for_run(context.instance, run):
+            notifier.send(alert)
 
     return [asset_check_failure_alerts, run_failure_alerts]
