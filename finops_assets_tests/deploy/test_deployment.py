@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -130,9 +131,32 @@ def http_get(url: str) -> bytes | None:
         return None
 
 
+RELOAD = """mutation { reloadRepositoryLocation(repositoryLocationName: "%s") {
+    __typename ... on WorkspaceLocationEntry { name locationOrLoadError { __typename
+    ... on RepositoryLocation { repositories { assetNodes { assetKey { path } } } }
+    ... on PythonError { message } } } } }"""
+
+
+def reload_location(base: str, name: str, timeout: float) -> dict:
+    """Reload the location through GraphQL until it loads (the code server may still be opening its port)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        request = urllib.request.Request(
+            f"{base}/graphql", data=json.dumps({"query": RELOAD % name}).encode(), headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return json.loads(response.read())["data"]["reloadRepositoryLocation"]
+        except urllib.error.HTTPError as exc:  # the webserver answers 500 with the load error
+            if time.monotonic() > deadline:
+                pytest.fail(f"{exc}: {exc.read()[:1500]!r}")
+        time.sleep(1)
+
+
 def test_code_server_from_image_cmd_loads_in_the_webserver(tmp_path):
     cmd, image_env = dockerfile_cmd_and_env()
-    grpc_port, web_port = free_port(), free_port()
+    grpc_port = free_port()
+    web_port = next(port for port in iter(free_port, None) if port != grpc_port)
     # The image's command, bound to loopback on a free port instead of 0.0.0.0:4000.
     cmd = [str(VENV_BIN / cmd[0]), *cmd[1:]]
     cmd[cmd.index("-h") + 1] = "127.0.0.1"
@@ -151,30 +175,24 @@ def test_code_server_from_image_cmd_loads_in_the_webserver(tmp_path):
 
     code_log, web_log = tmp_path / "code_server.log", tmp_path / "webserver.log"
     with code_log.open("wb") as code_out, web_log.open("wb") as web_out:
+        # Both start at once (each spends most of its time importing); the location is reloaded once both are up.
         code_server = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=code_out, stderr=subprocess.STDOUT)
-        webserver = None
+        webserver = subprocess.Popen(
+            [str(VENV_BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(web_port), "-w", str(tmp_path / "workspace.yaml")],
+            cwd=tmp_path, env=env, stdout=web_out, stderr=subprocess.STDOUT,
+        )
         try:
             wait_for(lambda: "Started Dagster code server" in code_log.read_text(), 120, "code server", code_server, code_log)
-            webserver = subprocess.Popen(
-                [str(VENV_BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(web_port), "-w", str(tmp_path / "workspace.yaml")],
-                cwd=tmp_path, env=env, stdout=web_out, stderr=subprocess.STDOUT,
-            )
             base = f"http://127.0.0.1:{web_port}"
             wait_for(lambda: http_get(f"{base}/server_info") is not None, 120, "webserver", webserver, web_log)
             info = json.loads(http_get(f"{base}/server_info"))
             assert info["dagster_webserver_version"] and info["dagster_version"]
-            query = json.dumps({"query": "{ workspaceOrError { ... on Workspace { locationEntries { name "
-                                "locationOrLoadError { __typename ... on RepositoryLocation { repositories { "
-                                "assetNodes { assetKey { path } } } } } } } } }"}).encode()
-            request = urllib.request.Request(f"{base}/graphql", data=query, headers={"Content-Type": "application/json"})
-            with urllib.request.urlopen(request, timeout=30) as response:
-                (entry,) = json.loads(response.read())["data"]["workspaceOrError"]["locationEntries"]
+            entry = reload_location(base, "finops_assets", timeout=60)
             assert entry["name"] == "finops_assets"
             assert entry["locationOrLoadError"]["__typename"] == "RepositoryLocation", entry
             (repository,) = entry["locationOrLoadError"]["repositories"]
             keys = {"/".join(node["assetKey"]["path"]) for node in repository["assetNodes"]}
             assert {"aws_cur_raw", "azure_focus_raw", "fact_cost_hourly"} <= keys
         finally:
-            if webserver is not None:
-                stop(webserver)
+            stop(webserver)
             stop(code_server)
