@@ -36,3 +36,16 @@ def test_module_level_defs_load():
     from finops_assets.definitions import defs
 
     assert {dg.AssetKey("aws_cur_raw"), dg.AssetKey("azure_focus_raw")} <= set(defs.resolve_all_asset_keys())
+
+
+def test_sensors_and_automation_are_in_defs(tmp_path):
+    defs = build_definitions(Settings(landing_url=str(tmp_path)))
+    sensors = {s.name: s for s in defs.sensors}
+    assert set(sensors) == {"aws_cur_new_exports", "azure_focus_new_exports", "gcp_billing_new_exports",
+                            "default_automation_condition_sensor", "asset_check_failure_alerts", "run_failure_alerts"}
+    assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in sensors.values())
+    graph = defs.resolve_asset_graph()
+    assert graph.get(dg.AssetKey("fact_cost_monthly")).automation_condition is not None
+    assert graph.get(dg.AssetKey("aws_cur_raw")).automation_condition is None  # raw months come from the sensors
+    table_prod = build_definitions(Settings(env="prod", gcp_project="p", gcp_billing_table="p.d.t"))
+    assert "gcp_billing_new_exports" not in {s.name for s in table_prod.sensors}

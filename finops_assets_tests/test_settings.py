@@ -31,8 +31,20 @@ def test_every_variable_is_read():
         ({"FINOPS_ENV": "prod"}, "needs FINOPS_GCP_PROJECT"),
         ({"FINOPS_START_MONTH": "2022-01-15"}, "first day of a month"),
         ({"FINOPS_START_MONTH": "soon"}, "not a date"),
+        ({"FINOPS_SENSOR_RECENT_MONTHS": "three"}, "FINOPS_SENSOR_RECENT_MONTHS='three' is not an integer"),
+        ({"FINOPS_SENSOR_RECENT_MONTHS": "0"}, "must be at least 1"),
+        ({"FINOPS_SENSOR_FULL_RESCAN_HOURS": "daily"}, "is not a number"),
     ],
 )
 def test_bad_values_are_rejected_with_the_variable_named(environ, message):
     with pytest.raises(SettingsError, match=message):
         load_settings(environ)
+
+
+def test_sensor_and_alert_settings_are_read():
+    settings = load_settings({
+        "FINOPS_SENSOR_RECENT_MONTHS": "2", "FINOPS_SENSOR_FULL_RESCAN_HOURS": "12.5", "FINOPS_SENSOR_INTERVAL_SECONDS": "30",
+        "FINOPS_SLACK_TOKEN": "xoxb-1", "FINOPS_SLACK_CHANNEL": "#finops", "FINOPS_ALERT_WEBHOOK_URL": "http://127.0.0.1:9/h",
+    })
+    assert (settings.sensor_recent_months, settings.sensor_full_rescan_hours, settings.sensor_interval_seconds) == (2, 12.5, 30)
+    assert (settings.slack_token, settings.slack_channel, settings.alert_webhook_url) == ("xoxb-1", "#finops", "http://127.0.0.1:9/h")
