@@ -114,8 +114,7 @@ def recent_partition_keys(partitions: dg.TimeWindowPartitionsDefinition, now: da
 
 
 def evaluate_listing(
-    source: str, cursor: SensorCursor, found: Iterable[ExportVersion | ExportError], valid_keys: set[str],
-    *, now: float, full_rescan: bool,
+    cursor: SensorCursor, found: Iterable[ExportVersion | ExportError], valid_keys: set[str], *, now: float, full_rescan: bool,
 ) -> TickOutcome:
     """Pure: what a tick requests and reports, given what the listing found and what was requested before."""
     versions: dict[str, list[ExportVersion]] = {}
@@ -188,9 +187,7 @@ def build_export_sensor(
         current = datetime.fromtimestamp(now, tz=timezone.utc)
         all_keys = partitions.get_partition_keys(current_time=current)
         keys = all_keys if full else recent_partition_keys(partitions, current, settings.sensor_recent_months)
-        outcome = evaluate_listing(
-            source, cursor, list_versions(landing.get_landing(), keys), set(all_keys), now=now, full_rescan=full
-        )
+        outcome = evaluate_listing(cursor, list_versions(landing.get_landing(), keys), set(all_keys), now=now, full_rescan=full)
         for error in outcome.new_errors:
             context.log.error(f"{source}: skipped {error.object_key}: {error.problem}")
         observations = [
