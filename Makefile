@@ -58,7 +58,7 @@ validate: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Export sensor ticks over ~10,000 landing objects (BENCH_ARGS=--gcs lists through fake-gcs-server).
+# Export sensor ticks over ~10,000 landing objects.
 bench-sensors: install
 	$(BIN)/python benchmarks/sensor_tick.py $(BENCH_ARGS)
 

@@ -1,9 +1,8 @@
 """Benchmark: export sensor ticks over a landing area of ~10,000 objects (39 months of three sources).
 
-    python benchmarks/sensor_tick.py [--objects-per-month 256] [--gcs]
+    python benchmarks/sensor_tick.py [--months 39] [--objects-per-month 256]
 
-Builds the landing area in a temp folder (or uploads it to a fake-gcs-server on 127.0.0.1 with --gcs), then
-times, per sensor: the first tick (a full rescan of every month), a bounded tick (recent months only, nothing
+Builds the landing area in a temp folder, then times, per sensor: the first tick (a full rescan of every month), a bounded tick (recent months only, nothing
 new) and a tick after a new CUR assembly of the current month. Data files are placeholders: sensors never read
 them, only the manifests.
 """
@@ -12,11 +11,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -80,7 +77,6 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--months", type=int, default=39)
     parser.add_argument("--objects-per-month", type=int, default=256)
-    parser.add_argument("--gcs", action="store_true", help="list through fake-gcs-server instead of the folder")
     args = parser.parse_args()
     months = months_back(args.months)
     with tempfile.TemporaryDirectory() as tmp:
@@ -88,45 +84,24 @@ def main() -> None:
         count = write_landing(local, months, args.objects_per_month)
         settings = Settings(landing_url=str(local), duckdb_path=str(Path(tmp) / "w.duckdb"), start_month=months[0])
         landing = LandingResource(url=str(local))
-        server = None
-        if args.gcs:
-            os.environ.update(GCE_METADATA_HOST="127.0.0.1:9", GCE_METADATA_IP="127.0.0.1:9", NO_GCE_CHECK="True")
-            from finops_assets_tests.gcs_server import gcs_client, start_gcs_server
-
-            server = start_gcs_server()
-            client = gcs_client()
-            client.create_bucket("bench")
-            bucket = client.bucket("bench")
-            files = [p for p in sorted(local.rglob("*")) if p.is_file()]
-            started = time.perf_counter()
-            with ThreadPoolExecutor(8) as pool:
-                list(pool.map(lambda p: bucket.blob(f"exports/{p.relative_to(local).as_posix()}").upload_from_filename(str(p)), files))
-            print(f"uploaded {len(files)} objects to fake-gcs-server in {time.perf_counter() - started:.1f} s")
-            landing = LandingResource(url="gs://bench/exports", gcp_project="bench")
-        try:
-            defs = build_definitions(settings)
-            print(f"landing: {'gs://bench/exports' if args.gcs else local} with {count} objects, {len(months)} months")
-            # The first sensor evaluation in a process pays Dagster's one-time setup; a code server pays it once.
-            warm_up, _ = tick(defs, SENSORS[-1], landing, None)
-            print(f"first evaluation in the process (one-time warm-up) {warm_up:.2f} s")
-            cursors = {}
-            for name in SENSORS:
-                full, first = tick(defs, name, landing, None)
-                bounded, second = tick(defs, name, landing, first.cursor)
-                cursors[name] = second.cursor
-                print(f"{name:26s} full rescan {full:6.2f} s ({len(first.run_requests)} requests)   "
-                      f"bounded tick {bounded:6.2f} s ({len(second.run_requests)} requests)")
-            cur = CurExport(local, months[-1], "asm-new", parts=1)
-            cur.data_path(1).parent.mkdir(parents=True, exist_ok=True)
-            cur.data_path(1).write_bytes(b"x")
-            cur.manifest_path.write_text(json.dumps(cur.manifest()))
-            if args.gcs:
-                client.bucket("bench").blob(f"exports/{cur.manifest_path.relative_to(local).as_posix()}").upload_from_filename(str(cur.manifest_path))
-            new, third = tick(defs, SENSORS[0], landing, cursors[SENSORS[0]])
-            print(f"{SENSORS[0]:26s} tick with a new assembly {new:6.2f} s ({len(third.run_requests)} request)")
-        finally:
-            if server:
-                server.stop()
+        defs = build_definitions(settings)
+        print(f"landing: {local} with {count} objects, {len(months)} months")
+        # The first sensor evaluation in a process pays Dagster's one-time setup; a code server pays it once.
+        warm_up, _ = tick(defs, SENSORS[-1], landing, None)
+        print(f"first evaluation in the process (one-time warm-up) {warm_up:.2f} s")
+        cursors = {}
+        for name in SENSORS:
+            full, first = tick(defs, name, landing, None)
+            bounded, second = tick(defs, name, landing, first.cursor)
+            cursors[name] = second.cursor
+            print(f"{name:26s} full rescan {full:6.2f} s ({len(first.run_requests)} requests)   "
+                  f"bounded tick {bounded:6.2f} s ({len(second.run_requests)} requests)")
+        cur = CurExport(local, months[-1], "asm-new", parts=1)
+        cur.data_path(1).parent.mkdir(parents=True, exist_ok=True)
+        cur.data_path(1).write_bytes(b"x")
+        cur.manifest_path.write_text(json.dumps(cur.manifest()))
+        new, third = tick(defs, SENSORS[0], landing, cursors[SENSORS[0]])
+        print(f"{SENSORS[0]:26s} tick with a new assembly {new:6.2f} s ({len(third.run_requests)} request)")
 
 
 if __name__ == "__main__":
