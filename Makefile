@@ -10,7 +10,7 @@ DEMO_MONTHS ?= 6
 DEMO_ROWS ?= 20000
 DEMO_SEED ?= 7
 
-.PHONY: install demo demo-data restate materialize models summary report dashboards test dev validate clean
+.PHONY: install demo demo-data restate materialize models summary report dashboards test dev validate clean bench-sensors
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,10 @@ validate: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Export sensor ticks over ~10,000 landing objects.
+bench-sensors: install
+	$(BIN)/python benchmarks/sensor_tick.py $(BENCH_ARGS)
 
 dev: install
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import dagster as dg
 
+from finops_assets.defs.alerts import build_alert_sensors
+from finops_assets.defs.automation import build_automation_sensor
 from finops_assets.defs.aws_cur.assets import build_aws_cur_raw
+from finops_assets.defs.aws_cur.sensors import build_aws_cur_sensor
 from finops_assets.defs.aws_cur.checks import build_aws_cur_checks, build_aws_cur_mirror_check
 from finops_assets.defs.aws_data_exports.assets import build_aws_data_exports_raw
 from finops_assets.defs.aws_data_exports.checks import build_aws_data_exports_checks
 from finops_assets.defs.azure_focus.assets import build_azure_focus_raw
+from finops_assets.defs.azure_focus.sensors import build_azure_focus_sensor
 from finops_assets.defs.azure_focus.checks import build_azure_focus_checks
 from finops_assets.defs.dbt.assets import build_dbt_assets
 from finops_assets.defs.gcp_billing.assets import build_gcp_billing_export
 from finops_assets.defs.retention.assets import build_mart_retention, build_retention_schedule
 from finops_assets.defs.snapshots.jobs import mart_snapshot_job, mart_snapshot_schedule, restore_marts_job
 from finops_assets.defs.gcp_billing.checks import build_gcp_billing_checks
+from finops_assets.defs.gcp_billing.sensors import build_gcp_billing_sensors
 from finops_assets.defs.otel.assets import build_otel_spans_raw
 from finops_assets.defs.reporting.assets import build_cost_report
 from finops_assets.resources import build_resources
@@ -23,16 +28,26 @@ from finops_assets.settings import Settings, load_settings
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
+    aws_cur_raw = build_aws_cur_raw(settings)
+    azure_focus_raw = build_azure_focus_raw(settings)
+    gcp_billing_export = build_gcp_billing_export(settings)
     return dg.Definitions(
         assets=[
-            build_aws_cur_raw(settings),
+            aws_cur_raw,
             build_aws_data_exports_raw(settings),
-            build_azure_focus_raw(settings),
-            build_gcp_billing_export(settings),
+            azure_focus_raw,
+            gcp_billing_export,
             build_otel_spans_raw(settings),
             *build_dbt_assets(settings),
             build_mart_retention(settings),
             build_cost_report(settings),
+        ],
+        sensors=[
+            build_aws_cur_sensor(settings, aws_cur_raw),
+            build_azure_focus_sensor(settings, azure_focus_raw),
+            *build_gcp_billing_sensors(settings, gcp_billing_export),
+            build_automation_sensor(),
+            *build_alert_sensors(settings),
         ],
         asset_checks=[
             build_aws_cur_checks(settings),

@@ -49,6 +49,12 @@ class Settings:
     freshness_hours: int = 36
     availability_days: int = 7
     reports_dir: str = "./data/reports"
+    sensor_recent_months: int = 3
+    sensor_full_rescan_hours: float = 24.0
+    sensor_interval_seconds: int = 60
+    slack_token: str | None = None
+    slack_channel: str | None = None
+    alert_webhook_url: str | None = None
 
 
 _VARIABLES = {
@@ -80,19 +86,27 @@ _VARIABLES = {
     "freshness_hours": "FINOPS_FRESHNESS_HOURS",
     "availability_days": "FINOPS_AVAILABILITY_DAYS",
     "reports_dir": "FINOPS_REPORTS_DIR",
+    "sensor_recent_months": "FINOPS_SENSOR_RECENT_MONTHS",
+    "sensor_full_rescan_hours": "FINOPS_SENSOR_FULL_RESCAN_HOURS",
+    "sensor_interval_seconds": "FINOPS_SENSOR_INTERVAL_SECONDS",
+    "slack_token": "FINOPS_SLACK_TOKEN",
+    "slack_channel": "FINOPS_SLACK_CHANNEL",
+    "alert_webhook_url": "FINOPS_ALERT_WEBHOOK_URL",
 }
-# Whole-number settings and the smallest value each accepts.
-_WHOLE_NUMBERS = {
-    "mirror_grace_hours": 0, "retry_delay_seconds": 0, "retention_requests_days": 0, "retention_hourly_days": 0,
-    "retention_daily_days": 0, "freshness_hours": 1, "availability_days": 1,
+# Numeric settings: their type and the smallest value each accepts.
+_NUMBERS = {
+    "mirror_grace_hours": (int, 0), "retry_delay_seconds": (int, 0), "retention_requests_days": (int, 0),
+    "retention_hourly_days": (int, 0), "retention_daily_days": (int, 0), "freshness_hours": (int, 1),
+    "availability_days": (int, 1), "sensor_recent_months": (int, 1), "sensor_full_rescan_hours": (float, 0),
+    "sensor_interval_seconds": (int, 1),
 }
 
 
-def parse_whole_number(variable: str, value: str, minimum: int = 0) -> int:
+def parse_number(variable: str, value: str, kind: type, minimum: float) -> float:
     try:
-        number = int(value.strip())
+        number = kind(value.strip())
     except ValueError as exc:
-        raise SettingsError(f"{variable}={value!r} is not a whole number") from exc
+        raise SettingsError(f"{variable}={value!r} is not a{' whole' if kind is int else ''} number") from exc
     if number < minimum:
         raise SettingsError(f"{variable}={value!r} must be at least {minimum}")
     return number
@@ -120,8 +134,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             continue
         if attribute == "start_month":
             values[attribute] = parse_start_month(raw)
-        elif attribute in _WHOLE_NUMBERS:
-            values[attribute] = parse_whole_number(variable, raw, _WHOLE_NUMBERS[attribute])
+        elif attribute in _NUMBERS:
+            values[attribute] = parse_number(variable, raw, *_NUMBERS[attribute])
         else:
             values[attribute] = raw.strip()
     settings = Settings(**values)  # type: ignore[arg-type]

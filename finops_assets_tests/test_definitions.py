@@ -57,7 +57,20 @@ def test_raw_assets_carry_the_data_quality_checks_in_both_environments(tmp_path)
         checks = defs.resolve_asset_graph().asset_check_keys
         for asset in ("aws_cur_raw", "azure_focus_raw", "gcp_billing_export"):
             assert {c.name for c in RAW_CHECKS} <= {k.name for k in checks if k.asset_key == dg.AssetKey(asset)}
-        assert {"unique_grain_fact_cost_hourly_billing_month__hour__service_key__region_key__environment_key__resource_key",
+        assert {"unique_grain_fact_cost_hourly_billing_month__hour__service_key__region_key__environment_key__resource_key__cost_source__billing_currency",
                 "assert_fact_cost_hourly_reconciles_with_raw"} <= {k.name for k in checks if k.asset_key == dg.AssetKey("fact_cost_hourly")}
         assert dg.AssetCheckKey(dg.AssetKey("dim_service"), "assert_dim_service_covers_fact_keys") in checks
         assert "warehouse_queries" in defs.resources
+
+
+def test_sensors_and_automation_are_in_defs(tmp_path):
+    defs = build_definitions(Settings(landing_url=str(tmp_path)))
+    sensors = {s.name: s for s in defs.sensors}
+    assert set(sensors) == {"aws_cur_new_exports", "azure_focus_new_exports", "gcp_billing_new_exports",
+                            "default_automation_condition_sensor", "asset_check_failure_alerts", "run_failure_alerts"}
+    assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in sensors.values())
+    graph = defs.resolve_asset_graph()
+    assert graph.get(dg.AssetKey("fact_cost_monthly")).automation_condition is not None
+    assert graph.get(dg.AssetKey("aws_cur_raw")).automation_condition is None  # raw months come from the sensors
+    table_prod = build_definitions(Settings(env="prod", gcp_project="p", gcp_billing_table="p.d.t"))
+    assert "gcp_billing_new_exports" not in {s.name for s in table_prod.sensors}

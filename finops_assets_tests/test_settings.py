@@ -35,6 +35,9 @@ def test_every_variable_is_read():
         ({"FINOPS_START_MONTH": "soon"}, "not a date"),
         ({"FINOPS_FRESHNESS_HOURS": "a day"}, "FINOPS_FRESHNESS_HOURS='a day' is not a whole number"),
         ({"FINOPS_AVAILABILITY_DAYS": "0"}, "FINOPS_AVAILABILITY_DAYS='0' must be at least 1"),
+        ({"FINOPS_SENSOR_RECENT_MONTHS": "three"}, "FINOPS_SENSOR_RECENT_MONTHS='three' is not a whole number"),
+        ({"FINOPS_SENSOR_RECENT_MONTHS": "0"}, "must be at least 1"),
+        ({"FINOPS_SENSOR_FULL_RESCAN_HOURS": "daily"}, "is not a number"),
     ],
 )
 def test_bad_values_are_rejected_with_the_variable_named(environ, message):
@@ -74,3 +77,12 @@ def test_check_thresholds_are_read_as_whole_numbers():
 def test_reports_dir_defaults_to_data_reports_and_is_configurable():
     assert load_settings({}).reports_dir == "./data/reports"
     assert load_settings({"FINOPS_REPORTS_DIR": "/srv/reports"}).reports_dir == "/srv/reports"
+
+
+def test_sensor_and_alert_settings_are_read():
+    settings = load_settings({
+        "FINOPS_SENSOR_RECENT_MONTHS": "2", "FINOPS_SENSOR_FULL_RESCAN_HOURS": "12.5", "FINOPS_SENSOR_INTERVAL_SECONDS": "30",
+        "FINOPS_SLACK_TOKEN": "xoxb-1", "FINOPS_SLACK_CHANNEL": "#finops", "FINOPS_ALERT_WEBHOOK_URL": "http://127.0.0.1:9/h",
+    })
+    assert (settings.sensor_recent_months, settings.sensor_full_rescan_hours, settings.sensor_interval_seconds) == (2, 12.5, 30)
+    assert (settings.slack_token, settings.slack_channel, settings.alert_webhook_url) == ("xoxb-1", "#finops", "http://127.0.0.1:9/h")

@@ -84,6 +84,15 @@ class S3Landing:
                 if glob_match(key, pattern):
                     yield LandingObject(key=key, size=int(item["Size"]), updated=item["LastModified"].timestamp())
 
+    def list_folders(self, prefix: str) -> list[str]:
+        list_prefix = self._object_key(prefix) + "/" if prefix else (f"{self.prefix}/" if self.prefix else "")
+        # With a delimiter S3 returns the "folders" as common prefixes and no object below them.
+        paginator = self._client.get_paginator("list_objects_v2")
+        folders = []
+        for page in paginator.paginate(Bucket=self.bucket_name, Prefix=list_prefix, Delimiter="/"):
+            folders.extend(self._key(p["Prefix"].rstrip("/")) for p in page.get("CommonPrefixes", []))
+        return sorted(folders)
+
     def read_bytes(self, key: str) -> bytes:
         return self._get(key)["Body"].read()
 

@@ -59,6 +59,10 @@ class Landing(Protocol):
         """Objects under `prefix` whose key matches the glob `pattern` (`**` spans folders)."""
         ...
 
+    def list_folders(self, prefix: str) -> list[str]:
+        """Keys of the folders directly under `prefix` (one listing call; objects are not enumerated)."""
+        ...
+
     def read_bytes(self, key: str) -> bytes: ...
 
     def read_head(self, key: str, size: int) -> bytes:
@@ -110,6 +114,16 @@ class LocalLanding:
                 if glob_match(key, pattern):
                     st = path.stat()
                     yield LandingObject(key=key, size=st.st_size, updated=st.st_mtime)
+
+    def list_folders(self, prefix: str) -> list[str]:
+        base = self._path(prefix) if prefix else self.root
+        if not base.is_dir():
+            return []
+        return sorted(
+            entry.relative_to(self.root).as_posix()
+            for entry in base.iterdir()
+            if entry.is_dir() and entry.resolve().is_relative_to(self.root)
+        )
 
     def read_bytes(self, key: str) -> bytes:
         return self._path(key).read_bytes()
@@ -164,6 +178,14 @@ class GcsLanding:
             if glob_match(key, pattern):
                 updated = blob.updated.timestamp() if blob.updated else 0.0
                 yield LandingObject(key=key, size=int(blob.size or 0), updated=updated)
+
+    def list_folders(self, prefix: str) -> list[str]:
+        list_prefix = self._blob_name(prefix) + "/" if prefix else (f"{self.prefix}/" if self.prefix else "")
+        # With a delimiter GCS returns the "folders" as prefixes and no object below them.
+        blobs = self._client.list_blobs(self.bucket_name, prefix=list_prefix, delimiter="/")
+        for _ in blobs.pages:
+            pass
+        return sorted(self._key(folder.rstrip("/")) for folder in blobs.prefixes)
 
     def read_bytes(self, key: str) -> bytes:
         return self._bucket.blob(self._blob_name(key)).download_as_bytes()

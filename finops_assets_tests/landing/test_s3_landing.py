@@ -92,3 +92,15 @@ def test_local_warehouse_loads_months_from_s3_through_a_staging_copy(tmp_path, s
     # The staged copies are gone once the load ends.
     staging = Path(settings.duckdb_path).parent / ".staging"
     assert staging.is_dir() and list(staging.iterdir()) == []
+
+
+def test_sensor_listing_reads_month_folders_from_s3(s3, bucket, exports):
+    from finops_assets.defs.aws_cur.discovery import list_export_versions
+    from finops_assets.defs.sensors import ExportVersion
+
+    landing = landing_resource(s3[1], f"s3://{bucket}/exports").get_landing()
+    assert landing.list_folders("aws_cur/cur/test-report") == [
+        "aws_cur/cur/test-report/20250801-20250901", "aws_cur/cur/test-report/20250901-20251001"]
+    versions = list(list_export_versions(landing, ["2025-08-01", "2025-09-01"], prefix="aws_cur"))
+    assert sorted((v.partition_key, v.execution_id) for v in versions if isinstance(v, ExportVersion)) == [
+        ("2025-08-01", "aug-1"), ("2025-09-01", "sep-2")]

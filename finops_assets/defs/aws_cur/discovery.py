@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable
+from typing import Iterable, Iterator, Sequence
 
 from finops_assets.defs.aws_cur import schema
 from finops_assets.defs.aws_cur.manifest import CurManifest, ManifestError, parse_cur_manifest
+from finops_assets.defs.sensors import ExportError, ExportVersion
 from finops_assets.landing import Landing, LandingObject, LandingPathError
 from finops_assets.landing.csv_header import check_csv_header
 from finops_assets.landing.keys import ReferencedKeyError, key_next_to_manifest
+from finops_assets.landing.month_folders import find_month_folders
 from finops_assets.warehouse.load_request import DataFile, FileFormat, LoadRequest
 
 SOURCE = "aws_cur"
@@ -43,6 +45,31 @@ def month_level_manifest(obj: LandingObject) -> ManifestRef | None:
     if not match:
         return None
     return ManifestRef(key=obj.key, billing_month=date(int(match[1]), int(match[2]), 1), updated=obj.updated)
+
+
+def period_folder_month(name: str) -> date | None:
+    """`20250901-20251001` -> 2025-09-01; any other folder name -> None."""
+    match = _PERIOD_FOLDER.match(name)
+    return date(int(match[1]), int(match[2]), 1) if match and 1 <= int(match[2]) <= 12 else None
+
+
+def list_export_versions(landing: Landing, partition_keys: Sequence[str], *, prefix: str) -> Iterator[ExportVersion | ExportError]:
+    """The sensor's view: the assembly of each month-level manifest in the given months' period folders only."""
+    months = {date.fromisoformat(key) for key in partition_keys}
+    for folder in find_month_folders(landing, prefix, period_folder_month):
+        if folder.month not in months:
+            continue
+        for obj in landing.list(folder.key, f"{folder.key}/*-Manifest.json"):
+            if (ref := month_level_manifest(obj)) is None:
+                continue
+            try:
+                manifest = parse_cur_manifest(landing.read_bytes(ref.key), ref.key)
+                if manifest.billing_month != ref.billing_month:
+                    raise ManifestError(ref.key, f"billingPeriod.start is in {manifest.billing_month:%Y-%m}, not in its folder's month")
+            except (ManifestError, FileNotFoundError) as exc:
+                yield ExportError(ref.key, getattr(exc, "problem", str(exc)), folder.month.isoformat())
+                continue
+            yield ExportVersion(folder.month.isoformat(), manifest.assembly_id, ref.key)
 
 
 def discover_manifests(landing: Landing, prefix: str) -> list[ManifestRef]:

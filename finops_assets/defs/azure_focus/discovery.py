@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Iterator, Sequence
 
 import dagster as dg
 import pyarrow as pa
@@ -19,14 +20,17 @@ import pyarrow.parquet as pq
 
 from finops_assets.defs.azure_focus import schema
 from finops_assets.defs.azure_focus.manifest import FocusManifest, ManifestError, parse_focus_manifest
+from finops_assets.defs.sensors import ExportError, ExportVersion
 from finops_assets.landing import Landing, LandingObject, LandingPathError
 from finops_assets.landing.csv_header import DataFileError, parse_header, HEAD_BYTES
 from finops_assets.landing.keys import ReferencedKeyError, key_next_to_manifest
+from finops_assets.landing.month_folders import find_month_folders
 from finops_assets.warehouse.load_request import ColumnType, DataFile, FileFormat, LoadRequest
 
 SOURCE = "azure_focus"
 MANIFEST_PATTERN = "**/manifest.json"
 _RUN_PATH = re.compile(r"(?:^|/)(\d{4})(\d{2})01-\d{8}/[^/]+/manifest\.json$")
+_PERIOD_FOLDER = re.compile(r"^(\d{4})(\d{2})01-\d{8}$")
 # FOCUS samples write a literal NULL into empty cells.
 NULL_MARKERS = ("", "NULL")
 
@@ -43,6 +47,40 @@ def run_manifest(obj: LandingObject) -> RunRef | None:
     if not match:
         return None
     return RunRef(key=obj.key, billing_month=date(int(match[1]), int(match[2]), 1), updated=obj.updated)
+
+
+def period_folder_month(name: str) -> date | None:
+    match = _PERIOD_FOLDER.match(name)
+    return date(int(match[1]), int(match[2]), 1) if match and 1 <= int(match[2]) <= 12 else None
+
+
+def run_recency(manifest: FocusManifest, updated: float) -> tuple[float, str]:
+    """Newest submittedTime wins; manifests without runInfo fall back to the object's update time."""
+    return (manifest.submitted_time.timestamp() if manifest.submitted_time else updated, manifest.run_id)
+
+
+def list_export_versions(landing: Landing, partition_keys: Sequence[str], *, prefix: str) -> Iterator[ExportVersion | ExportError]:
+    """The sensor's view: each given month's newest run (its runId), from that month's period folders only."""
+    months = {date.fromisoformat(key) for key in partition_keys}
+    runs: dict[date, list[tuple[FocusManifest, float]]] = {}
+    for folder in find_month_folders(landing, prefix, period_folder_month):
+        if folder.month not in months:
+            continue
+        for obj in landing.list(folder.key, f"{folder.key}/*/manifest.json"):
+            if (ref := run_manifest(obj)) is None:
+                continue
+            try:
+                runs.setdefault(folder.month, []).append((parse_focus_manifest(landing.read_bytes(ref.key), ref.key), ref.updated))
+            except (ManifestError, FileNotFoundError) as exc:
+                yield ExportError(ref.key, getattr(exc, "problem", str(exc)), folder.month.isoformat())
+    for month, manifests in sorted(runs.items()):
+        exports = sorted({m.export_name for m, _ in manifests})
+        if len(exports) > 1:
+            for manifest, _ in manifests:
+                yield ExportError(manifest.key, f"{len(exports)} FOCUS exports ({', '.join(exports)}) deliver {month:%Y-%m}; keep one", month.isoformat())
+            continue
+        newest = max(manifests, key=lambda pair: run_recency(*pair))[0]
+        yield ExportVersion(month.isoformat(), newest.run_id, newest.key)
 
 
 def discover_runs(landing: Landing, prefix: str) -> list[RunRef]:
@@ -73,8 +111,7 @@ def read_current_run(landing: Landing, prefix: str, month: date) -> FocusManifes
             f"{len(exports)} FOCUS exports ({', '.join(exports)}) deliver {month:%Y-%m} under {prefix}; "
             "point FINOPS_AZURE_FOCUS_PREFIX at one export so costs are not counted twice"
         )
-    # Newest submittedTime wins; manifests without runInfo fall back to the object's update time.
-    return max(manifests, key=lambda pair: (pair[0].submitted_time.timestamp() if pair[0].submitted_time else pair[1], pair[0].run_id))[0]
+    return max(manifests, key=lambda pair: run_recency(*pair))[0]
 
 
 def _arrow_type_name(arrow_type: pa.DataType) -> str:

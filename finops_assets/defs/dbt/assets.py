@@ -10,6 +10,7 @@ from typing import Any, Mapping, Optional
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from finops_assets.defs.automation import after_monthly_models, seed_missing, upstream_landed
 from finops_assets.defs.dbt.project import finops_dbt_project
 from finops_assets.partitions import billing_month_partitions, span_day_partitions
 from finops_assets.settings import Settings
@@ -29,16 +30,28 @@ class FinopsDbtTranslator(DagsterDbtTranslator):
             return f"dbt_{folder}"
         return super().get_group_name(dbt_resource_props)
 
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> Optional[dg.AutomationCondition]:
+        # Models follow their upstream months (days for the performance facts); seeds are built when missing (finops_assets/defs/automation.py).
+        if dbt_resource_props["resource_type"] == "seed":
+            return seed_missing()
+        if dbt_resource_props["resource_type"] != "model":
+            return None
+        if {MONTHLY_TAG, DAILY_TAG} & set(dbt_resource_props["tags"]):
+            return upstream_landed()
+        return after_monthly_models(dg.AssetSelection.tag(MONTHLY_TAG, ""))
+
 
 # Models tagged `monthly` hold billing months: they are partitioned like the raw assets, get the months to
 # (re)build as dbt vars and replace just those months (incremental). The rest (dimensions, seeds) are small,
 # rebuilt whole after the months they read.
-MONTHLY_SELECTOR = "tag:monthly"
+MONTHLY_TAG = "monthly"
+MONTHLY_SELECTOR = f"tag:{MONTHLY_TAG}"
 # Models tagged `daily` (the performance facts) are partitioned by landing day like otel_spans_raw: a day of spans
 # maps to the same day of facts (the run also recomputes the day before, whose last hour may have arrived late).
 # stg_otel_spans stays a view in the monthly set, so the monthly allocation reads spans and the daily facts read
 # the monthly fact_cost_hourly through Dagster's day -> month mapping.
-DAILY_SELECTOR = "tag:daily"
+DAILY_TAG = "daily"
+DAILY_SELECTOR = f"tag:{DAILY_TAG}"
 
 
 def month_vars(context: dg.AssetExecutionContext) -> dict[str, str]:

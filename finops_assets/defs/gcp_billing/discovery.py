@@ -13,13 +13,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Iterator, Sequence
 
 from finops_assets.defs.gcp_billing import schema
+from finops_assets.defs.sensors import ExportError, ExportVersion
 from finops_assets.landing import Landing, LandingObject, files_fingerprint
+from finops_assets.landing.month_folders import find_month_folders
 from finops_assets.warehouse.load_request import DataFile, FileFormat, LoadRequest
 
 SOURCE = "gcp_billing"
 _MONTH_FOLDER = re.compile(r"(?:^|/)invoice_month=(\d{4})(\d{2})/[^/]+\.(?:json|jsonl)(?:\.gz)?$")
+_FOLDER_NAME = re.compile(r"^invoice_month=(\d{4})(\d{2})$")
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,26 @@ def export_file(obj: LandingObject) -> ExportFile | None:
 
 def discover_files(landing: Landing, prefix: str) -> list[ExportFile]:
     return [f for obj in landing.list(prefix, f"{prefix}/**") if (f := export_file(obj))]
+
+
+def invoice_folder_month(name: str) -> date | None:
+    match = _FOLDER_NAME.match(name)
+    return date(int(match[1]), int(match[2]), 1) if match and 1 <= int(match[2]) <= 12 else None
+
+
+def list_export_versions(landing: Landing, partition_keys: Sequence[str], *, prefix: str) -> Iterator[ExportVersion | ExportError]:
+    """The sensor's view: each given month's file fingerprint (the folder is the object), from its folder only."""
+    months = {date.fromisoformat(key) for key in partition_keys}
+    for folder in find_month_folders(landing, prefix, invoice_folder_month, max_depth=1):
+        if folder.month not in months:
+            continue
+        objects = [f.obj for obj in landing.list(folder.key, f"{folder.key}/*") if (f := export_file(obj))]
+        if not objects:
+            continue
+        if len({o.key.endswith(".gz") for o in objects}) > 1:
+            yield ExportError(folder.key, "mixes gzipped and plain JSON files; keep one kind", folder.month.isoformat())
+            continue
+        yield ExportVersion(folder.month.isoformat(), files_fingerprint(objects), folder.key)
 
 
 def _common(month: date) -> dict:
