@@ -47,7 +47,7 @@ def test_raw_assets_carry_the_data_quality_checks_in_both_environments(tmp_path)
         checks = defs.resolve_asset_graph().asset_check_keys
         for asset in ("aws_cur_raw", "azure_focus_raw", "gcp_billing_export"):
             assert {c.name for c in RAW_CHECKS} <= {k.name for k in checks if k.asset_key == dg.AssetKey(asset)}
-        assert {"unique_grain_fact_cost_hourly_billing_month__hour__service_key__region_key__environment_key__resource_key",
+        assert {"unique_grain_fact_cost_hourly_billing_month__hour__service_key__region_key__environment_key__resource_key__billing_currency",
                 "assert_fact_cost_hourly_reconciles_with_raw"} <= {k.name for k in checks if k.asset_key == dg.AssetKey("fact_cost_hourly")}
         assert dg.AssetCheckKey(dg.AssetKey("dim_service"), "assert_dim_service_covers_fact_keys") in checks
         assert "warehouse_queries" in defs.resources

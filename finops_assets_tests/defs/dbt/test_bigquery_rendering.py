@@ -34,6 +34,11 @@ DIRECT_RENDERS = {
             {{ finops.tag_value(finops.tag_list([('cost_center', "'CC-1'"), ('environment', 'null')]), ['costcenter', 'cost_center']) }} as cost_center,
             {{ finops.tags_json(finops.concat_lists(finops.tag_list([]), finops.tag_list([('team', "'core'")]))) }} as tags
     """,
+    # Used by a data test (warn_service_daily_cost_anomaly), which the model renders do not reach.
+    "median_over_a_window": """
+        select x, {{ finops.median_over('x', 'k') }} as median_x
+        from (select 1 as k, cast(2.5 as {{ finops.money_type() }}) as x) as t
+    """,
 }
 
 # GoogleSQL's type names (aliases included); any other type in rendered BigQuery SQL is not a BigQuery type.
@@ -154,7 +159,8 @@ def test_prod_target_parses_offline_with_the_repository_profile(tmp_path):
     assert set(models) == model_files()
     assert {(n["database"], n["schema"]) for n in models.values()} == {(GCP_PROJECT, "finops")}
     sources = {s["name"]: (s["database"], s["schema"]) for s in manifest["sources"].values()}
-    assert sources == {t: (GCP_PROJECT, RAW_DATASET) for t in ("aws_cur_raw", "azure_focus_raw", "gcp_billing_export")}
+    assert sources == {**{t: (GCP_PROJECT, RAW_DATASET) for t in ("aws_cur_raw", "azure_focus_raw", "gcp_billing_export")},
+                       "fact_cost_hourly": (GCP_PROJECT, "finops")}  # read back by the dimension-coverage tests
     after = dagster_manifest.stat().st_mtime_ns if dagster_manifest.exists() else None
     assert after == before
 

@@ -17,7 +17,7 @@ import pytest
 from finops_assets.defs.dbt.project import DBT_PROJECT_DIR, dbt_executable
 
 TESTS = [
-    "unique_grain_fact_cost_hourly_billing_month__hour__service_key__region_key__environment_key__resource_key",
+    "unique_grain_fact_cost_hourly_billing_month__hour__service_key__region_key__environment_key__resource_key__billing_currency",
     "assert_fact_cost_hourly_reconciles_with_raw",
     "assert_dim_service_covers_fact_keys",
     "warn_service_daily_cost_anomaly",
