@@ -2,7 +2,7 @@
   Pieces of the data-quality tests (tests/). Thresholds are dbt vars with defaults in dbt_project.yml:
     cost_anomaly_factor         a service's day is an anomaly above this many times its trailing median (10)
     cost_anomaly_trailing_days  how many earlier days the median covers (7)
-    cost_anomaly_min_history    days of history a service needs before it is judged (3)
+    cost_anomaly_min_history    earlier days with cost a service needs before it is judged (7: a full trailing week)
 -#}
 
 {#- Billed cost per source and billing month of the run, straight from the raw tables (the reconciliation target).

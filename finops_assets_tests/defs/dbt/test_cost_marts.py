@@ -18,6 +18,9 @@ from finops_assets_tests.cur_exports import CurExport
 from finops_assets_tests.focus_exports import FocusExport, focus_rows
 from finops_assets_tests.gcp_exports import gcp_rows, write_gcp_month
 
+# Hand-made line items have real tenfold days: the cost anomaly WARN may report them (it never blocks).
+ANOMALY_WARNING = "warn_service_daily_cost_anomaly"
+
 COLUMNS = [
     ("identity", "LineItemId", "String"), ("bill", "BillingPeriodStartDate", "DateTime"),
     ("bill", "BillingPeriodEndDate", "DateTime"), ("lineItem", "UsageAccountId", "String"),
@@ -108,7 +111,7 @@ def test_every_model_and_its_checks_pass(built):
     _, result = built
     assert result.success
     checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
-    assert checks and all(c.passed for c in checks), [c.check_name for c in checks if not c.passed]
+    assert checks and all(c.passed or c.check_name == ANOMALY_WARNING for c in checks), [c.check_name for c in checks if not c.passed and c.check_name != ANOMALY_WARNING]
     names = {c.check_name for c in checks}
     assert {"assert_fact_cost_hourly_reconciles_with_focus", "assert_fact_cost_daily_reconciles_with_hourly",
             "assert_fact_cost_weekly_reconciles_with_hourly", "assert_fact_cost_monthly_reconciles_with_hourly",

@@ -20,6 +20,9 @@ from finops_assets_tests.cur_exports import CurExport
 from finops_assets_tests.focus_exports import FocusExport, focus_rows
 from finops_assets_tests.gcp_exports import gcp_rows, write_gcp_month
 
+# Hand-made line items have real tenfold days: the cost anomaly WARN may report them (it never blocks).
+ANOMALY_WARNING = "warn_service_daily_cost_anomaly"
+
 AWS_COLUMNS = [
     ("identity", "LineItemId", "String"), ("bill", "BillingPeriodStartDate", "DateTime"),
     ("lineItem", "UsageAccountId", "String"), ("lineItem", "LineItemType", "String"),
@@ -100,7 +103,7 @@ def test_dbt_build_succeeds_and_its_tests_are_green_asset_checks(built):
     _, result, _ = built
     assert result.success
     checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
-    assert checks and all(c.passed for c in checks)
+    assert checks and all(c.passed or c.check_name == ANOMALY_WARNING for c in checks)
     names = {c.check_name for c in checks}
     assert "assert_focus_billed_cost_reconciles_with_raw" in names
     assert any(n.startswith("accepted_values_int_cost_focus_ChargeCategory") for n in names)
