@@ -11,6 +11,7 @@ from finops_assets.defs.aws_cur.sensors import build_aws_cur_sensor
 from finops_assets.defs.aws_cur.checks import build_aws_cur_checks, build_aws_cur_mirror_check
 from finops_assets.defs.aws_data_exports.assets import build_aws_data_exports_raw
 from finops_assets.defs.aws_data_exports.checks import build_aws_data_exports_checks
+from finops_assets.defs.aws_data_exports.sensors import build_aws_data_exports_sensor
 from finops_assets.defs.azure_focus.assets import build_azure_focus_raw
 from finops_assets.defs.azure_focus.sensors import build_azure_focus_sensor
 from finops_assets.defs.azure_focus.checks import build_azure_focus_checks
@@ -21,6 +22,7 @@ from finops_assets.defs.snapshots.jobs import mart_snapshot_job, mart_snapshot_s
 from finops_assets.defs.gcp_billing.checks import build_gcp_billing_checks
 from finops_assets.defs.gcp_billing.sensors import build_gcp_billing_sensors
 from finops_assets.defs.otel.assets import build_otel_spans_raw
+from finops_assets.defs.otel.sensors import build_otel_sensor
 from finops_assets.defs.reporting.assets import build_cost_report
 from finops_assets.resources import build_resources
 from finops_assets.settings import Settings, load_settings
@@ -31,21 +33,25 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     aws_cur_raw = build_aws_cur_raw(settings)
     azure_focus_raw = build_azure_focus_raw(settings)
     gcp_billing_export = build_gcp_billing_export(settings)
+    aws_data_exports_raw = build_aws_data_exports_raw(settings)
+    otel_spans_raw = build_otel_spans_raw(settings)
     return dg.Definitions(
         assets=[
             aws_cur_raw,
-            build_aws_data_exports_raw(settings),
+            aws_data_exports_raw,
             azure_focus_raw,
             gcp_billing_export,
-            build_otel_spans_raw(settings),
+            otel_spans_raw,
             *build_dbt_assets(settings),
             build_mart_retention(settings),
             build_cost_report(settings),
         ],
         sensors=[
             build_aws_cur_sensor(settings, aws_cur_raw),
+            build_aws_data_exports_sensor(settings, aws_data_exports_raw),
             build_azure_focus_sensor(settings, azure_focus_raw),
             *build_gcp_billing_sensors(settings, gcp_billing_export),
+            build_otel_sensor(settings, otel_spans_raw),
             build_automation_sensor(),
             *build_alert_sensors(settings),
         ],

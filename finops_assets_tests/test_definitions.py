@@ -66,7 +66,8 @@ def test_raw_assets_carry_the_data_quality_checks_in_both_environments(tmp_path)
 def test_sensors_and_automation_are_in_defs(tmp_path):
     defs = build_definitions(Settings(landing_url=str(tmp_path)))
     sensors = {s.name: s for s in defs.sensors}
-    assert set(sensors) == {"aws_cur_new_exports", "azure_focus_new_exports", "gcp_billing_new_exports",
+    assert set(sensors) == {"aws_cur_new_exports", "aws_data_exports_new_exports", "azure_focus_new_exports",
+                            "gcp_billing_new_exports", "otel_new_exports",
                             "default_automation_condition_sensor", "asset_check_failure_alerts", "run_failure_alerts"}
     assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in sensors.values())
     graph = defs.resolve_asset_graph()

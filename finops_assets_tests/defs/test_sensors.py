@@ -190,3 +190,32 @@ def test_sensors_list_a_gcs_landing_area(defs, gcs, tmp_path):
     CurExport(local, THIS_MONTH, "asm-2", rows=sample_rows(THIS_MONTH, 4, salt="z")).write()
     upload_tree(gcs, bucket, "exports", local)
     assert run_keys(tick(defs, "aws_cur_new_exports", cur.cursor, resource)) == [f"aws_cur:{THIS_MONTH.isoformat()}:asm-2"]
+
+
+def test_data_exports_sensor_requests_each_new_execution_once(defs, landing):
+    from finops_assets_tests.data_exports import DataExport
+    from finops_assets_tests.data_exports import sample_rows as cur2_rows
+
+    DataExport(landing, THIS_MONTH, "exec-1", cur2_rows(THIS_MONTH, 3)).write()
+    first = tick(defs, "aws_data_exports_new_exports", None)
+    assert run_keys(first) == [f"aws_data_exports:{THIS_MONTH.isoformat()}:exec-1"]
+    assert first.run_requests[0].asset_selection == [dg.AssetKey("aws_data_exports_raw")]
+    assert tick(defs, "aws_data_exports_new_exports", first.cursor).run_requests == []
+    DataExport(landing, THIS_MONTH, "exec-2", cur2_rows(THIS_MONTH, 4, salt="b"), create_new=True).write()
+    assert run_keys(tick(defs, "aws_data_exports_new_exports", first.cursor)) == [f"aws_data_exports:{THIS_MONTH.isoformat()}:exec-2"]
+
+
+def test_otel_sensor_requests_a_day_again_when_a_late_file_lands(defs, landing):
+    from finops_assets_tests.otel_spans import request, server_span, write_day
+
+    today = date.today()
+    start = datetime(today.year, today.month, today.day, 1)
+    write_day(landing, today, "traces-1.jsonl.gz", [request([server_span("a1", start, 5_000_000)])])
+    first = tick(defs, "otel_new_exports", None)
+    (key,) = run_keys(first)
+    assert key.startswith(f"otel:{today.isoformat()}:files:")
+    assert first.run_requests[0].asset_selection == [dg.AssetKey("otel_spans_raw")]
+    assert tick(defs, "otel_new_exports", first.cursor).run_requests == []
+    write_day(landing, today, "traces-2.jsonl.gz", [request([server_span("b1", start, 7_000_000)])])
+    (late,) = run_keys(tick(defs, "otel_new_exports", first.cursor))
+    assert late.startswith(f"otel:{today.isoformat()}:files:") and late != key

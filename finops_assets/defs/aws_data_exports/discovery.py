@@ -15,17 +15,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable
+from typing import Iterable, Iterator, Sequence
 
 from finops_assets.defs.aws_data_exports import schema
 from finops_assets.defs.aws_data_exports.manifest import DataExportManifest, ManifestError, parse_data_export_manifest
+from finops_assets.defs.sensors import ExportError, ExportVersion
 from finops_assets.landing import Landing, LandingObject, LandingPathError, confine_key
+from finops_assets.landing.month_folders import find_month_folders
 from finops_assets.warehouse.load_request import DataFile, FileFormat, LoadRequest
 
 SOURCE = "aws_data_exports"
 MANIFEST_PATTERN = "**/metadata/BILLING_PERIOD=*/*-Manifest.json"
 _MANIFEST_PATH = re.compile(r"^(?:.*/)?(?P<export>[^/]+)/metadata/BILLING_PERIOD=(?P<year>\d{4})-(?P<month>\d{2})/(?P=export)-Manifest\.json$")
 _S3_URI = re.compile(r"^s3://[^/]+/")
+_PERIOD_FOLDER = re.compile(r"^BILLING_PERIOD=(\d{4})-(\d{2})$")
 
 
 @dataclass(frozen=True)
@@ -41,15 +44,6 @@ class ManifestRef:
     def export_root(self) -> str:
         """The landing folder holding the export's `data/` and `metadata/` folders."""
         return self.key.split("/metadata/BILLING_PERIOD=", 1)[0]
-
-
-@dataclass(frozen=True)
-class ExportVersion:
-    """One export version of a month: what a sensor keys its run requests on."""
-
-    billing_month: date
-    execution_id: str
-    manifest_key: str
 
 
 def manifest_ref(obj: LandingObject) -> ManifestRef | None:
@@ -74,16 +68,33 @@ def read_manifest(landing: Landing, ref: ManifestRef) -> DataExportManifest:
 def export_versions(manifests: Iterable[DataExportManifest]) -> list[ExportVersion]:
     """Every export version (billing month, execution id, manifest key), oldest month first; pure. AWS keeps one
     manifest per month and export, rewritten by each execution, so a month's version is its manifest's execution;
-    a sensor keys its run requests on (month, execution id)."""
+    the sensor keys its run requests on (month, execution id)."""
     return sorted(
-        (ExportVersion(m.billing_month, m.execution_id, m.key) for m in manifests),
-        key=lambda v: (v.billing_month, v.manifest_key),
+        (ExportVersion(m.billing_month.isoformat(), m.execution_id, m.key) for m in manifests),
+        key=lambda v: (v.partition_key, v.object_key),
     )
 
 
-def list_export_versions(landing: Landing, prefix: str) -> list[ExportVersion]:
-    """The current export version of every month under the prefix (one manifest read per month and export)."""
-    return export_versions(read_manifest(landing, ref) for ref in discover_manifests(landing, prefix))
+def billing_period_folder_month(name: str) -> date | None:
+    match = _PERIOD_FOLDER.match(name)
+    return date(int(match[1]), int(match[2]), 1) if match and 1 <= int(match[2]) <= 12 else None
+
+
+def list_export_versions(landing: Landing, partition_keys: Sequence[str], *, prefix: str) -> Iterator[ExportVersion | ExportError]:
+    """The sensor's view: the execution of each given month's manifest, from that month's metadata folder only."""
+    months = {date.fromisoformat(key) for key in partition_keys}
+    for folder in find_month_folders(landing, prefix, billing_period_folder_month):
+        if folder.month not in months or "/metadata/" not in f"/{folder.key}":
+            continue  # data/BILLING_PERIOD=... folders hold Parquet, the manifests are under metadata/
+        for obj in landing.list(folder.key, f"{folder.key}/*-Manifest.json"):
+            if (ref := manifest_ref(obj)) is None:
+                continue
+            try:
+                manifest = read_manifest(landing, ref)
+            except (ManifestError, FileNotFoundError) as exc:
+                yield ExportError(ref.key, getattr(exc, "problem", str(exc)), folder.month.isoformat())
+                continue
+            yield ExportVersion(folder.month.isoformat(), manifest.execution_id, ref.key)
 
 
 def read_current_manifest(landing: Landing, prefix: str, month: date) -> DataExportManifest:

@@ -12,13 +12,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Iterator, Sequence
 
 from finops_assets.defs.otel import schema
+from finops_assets.defs.sensors import ExportError, ExportVersion
 from finops_assets.landing import Landing, LandingObject, files_fingerprint
 from finops_assets.warehouse.load_request import DataFile, FileFormat, LoadRequest, PartitionGrain
 
 SOURCE = "otel"
 _DAY_FILE = re.compile(r"^(\d{4})/(\d{2})/(\d{2})/(?:[^/]+/)*[^/]+\.(?:json|jsonl)(?:\.gz)?$")
+
+# Beyond this many days (a full rescan of the history) one listing of the whole prefix is cheaper than a listing per day.
+MAX_DAYS_LISTED_ONE_BY_ONE = 100
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,27 @@ def day_folders(objects: list[LandingObject], prefix: str) -> list[DayFolder]:
 
 def discover_day_folders(landing: Landing, prefix: str) -> list[DayFolder]:
     return day_folders(list(landing.list(prefix, f"{prefix}/**")), prefix)
+
+
+def list_export_versions(landing: Landing, partition_keys: Sequence[str], *, prefix: str) -> Iterator[ExportVersion | ExportError]:
+    """The sensor's view: each given day's fingerprint. A few days (the recent window) are listed folder by folder
+    (`<prefix>/YYYY/MM/DD/`); a full rescan lists the prefix once instead of one call per day of history."""
+    wanted = set(partition_keys)
+    if len(wanted) > MAX_DAYS_LISTED_ONE_BY_ONE:
+        listings = [list(landing.list(prefix, f"{prefix}/**"))]
+    else:
+        folders = sorted(f"{prefix}/{date.fromisoformat(key):%Y/%m/%d}" for key in wanted)
+        listings = [list(landing.list(folder, f"{folder}/**")) for folder in folders]
+    for objects in listings:
+        for folder in day_folders(objects, prefix):
+            key = folder.day.isoformat()
+            if key not in wanted:
+                continue
+            folder_key = f"{prefix}/{folder.day:%Y/%m/%d}"
+            if len({o.key.endswith(".gz") for o in folder.files}) > 1:
+                yield ExportError(folder_key, "mixes gzipped and plain span files; keep one kind per day", key)
+                continue
+            yield ExportVersion(key, folder.execution_id, folder_key)
 
 
 def day_request(landing: Landing, prefix: str, day: date, *, force: bool = False) -> LoadRequest:

@@ -72,8 +72,8 @@ def test_new_execution_replaces_the_month(landing, defs, settings, loaded, creat
     assert meta["execution_id"] == "exec-2" and meta["previous_execution_id"] == "exec-1"
     assert meta["status"] == "replaced execution exec-1"
     assert month_totals(settings) == (9, exact_total(newer.rows))
-    versions = list_export_versions(landing_from_url(settings.landing_url), "aws_data_exports")
-    assert [(v.billing_month, v.execution_id) for v in versions] == [(MONTH, "exec-2")]
+    versions = list(list_export_versions(landing_from_url(settings.landing_url), [MONTH.isoformat()], prefix="aws_data_exports"))
+    assert [(v.partition_key, v.execution_id) for v in versions] == [(MONTH.isoformat(), "exec-2")]
 
 
 def assert_fails_and_month_intact(defs, settings, before, *fragments):

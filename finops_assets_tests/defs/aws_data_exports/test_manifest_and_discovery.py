@@ -133,6 +133,6 @@ def test_export_versions_list_every_month_with_its_execution():
         KEY.replace("2025-09", "2025-08"), date(2025, 8, 1), "cur2-daily",
     )
     assert export_versions([september, august]) == [
-        ExportVersion(date(2025, 8, 1), "exec-aug", KEY.replace("2025-09", "2025-08")),
-        ExportVersion(MONTH, "3a1f6a0e-5a8d-4d8e-9a53-0b1f2a7c9e11", KEY),
+        ExportVersion("2025-08-01", "exec-aug", KEY.replace("2025-09", "2025-08")),
+        ExportVersion(MONTH.isoformat(), "3a1f6a0e-5a8d-4d8e-9a53-0b1f2a7c9e11", KEY),
     ]
