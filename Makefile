@@ -10,7 +10,7 @@ DEMO_MONTHS ?= 6
 DEMO_ROWS ?= 20000
 DEMO_SEED ?= 7
 
-.PHONY: install demo demo-data restate materialize models summary test dev validate clean
+.PHONY: install demo demo-data restate materialize models summary test dev validate bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,21 @@ test: install
 
 dev: install
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+
+# The benchmark (not part of `make test`): full scale by default; BENCH_* shrink it. dlt runs in its own
+# virtualenv (dlt 1.31's read_csv_duckdb needs duckdb<2). Data is cached in bench/.cache between runs.
+BENCH_MONTHS ?= 39
+BENCH_ROWS ?= 10000000
+BENCH_REPEATS ?= 3
+BENCH_DLT := bench/.venv-dlt
+
+$(BENCH_DLT)/.installed: | $(BIN)/python
+	$(BIN)/uv venv --quiet --python $(PYTHON) $(BENCH_DLT)
+	$(BIN)/uv pip install --python $(BENCH_DLT)/bin/python --quiet 'dlt[duckdb,filesystem]==1.31.*' 'duckdb<2'
+	touch $@
+
+bench: install $(BENCH_DLT)/.installed
+	$(BIN)/python -m bench.run --months $(BENCH_MONTHS) --rows $(BENCH_ROWS) --repeats $(BENCH_REPEATS)
 
 clean:
 	rm -rf data .dagster_home/storage .dagster_home/dagster.yaml .pytest_cache
