@@ -203,6 +203,7 @@ def results(dataset: Dataset, steps: dict[str, Step], args: argparse.Namespace) 
         "raw_best_executor": best,
         "raw_in_process_s": executors["in_process"],
         "raw_multiprocess_s": executors["multiprocess"],
+        "raw_in_process_warehouse_s": median(r.report["load_seconds"] for r in steps["raw_inprocess"].runs),
         "multiprocess_workers": args.workers,
         "raw_per_month_s": raw / len(dataset.months),
         "floor_duckdb_s": steps["floor_duckdb"].seconds(),
