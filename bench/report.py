@@ -49,7 +49,8 @@ def target_rows(data: dict, targets: Targets) -> list[tuple[str, str, str, bool 
          data["raw_plus_marts_s"] <= targets.raw_plus_marts_s),
         ("one restated month, end to end", f"<= {targets.restated_month_s:.0f} s", f"{_s(data['restated_month_s'])} s",
          data["restated_month_s"] <= targets.restated_month_s),
-        ("peak memory (process tree RSS)", f"< {targets.peak_rss_bytes / GIB:.0f} GiB", _mib(data["peak_rss_bytes"]),
+        ("peak memory of the raw load (process tree RSS, best executor)", f"< {targets.peak_rss_bytes / GIB:.0f} GiB",
+         _mib(data["peak_rss_bytes"]),
          data["peak_rss_bytes"] < targets.peak_rss_bytes),
         (f"sensor tick over {data['sensor_objects']:,} objects", f"<= {targets.sensor_tick_s:.0f} s",
          f"{_s(data['sensor_tick_10k_s'])} s", data["sensor_tick_10k_s"] <= targets.sensor_tick_s),
@@ -116,4 +117,19 @@ def render_markdown(data: dict, targets: Targets) -> str:
     ]
     for name, limit, measured, met in target_rows(data, targets):
         lines.append(f"| {name} | {limit} | {measured} | {'n/a' if met is None else 'yes' if met else '**no**'} |")
+    lines += ["", "## Fixed costs in these figures", "", *NOTES]
     return "\n".join(lines) + "\n"
+
+
+# What every run pays whatever the scale (read from the runs' logs under bench/.cache/logs/).
+NOTES = [
+    "- Each Dagster run creates run and event records in the instance (sqlite here) and resolves the month's "
+    "manifest and checks its files' headers before the DuckDB load starts.",
+    "- The multiprocess executor starts two Python processes per month (`dagster asset materialize`, then the step "
+    "process), each importing Dagster, dbt and the definitions (~0.5 GiB RSS each); the DuckDB file has a single "
+    "writer, so concurrent runs wait for its lock and the months still load one at a time.",
+    "- Each dbt step starts the dbt CLI (`dbt build`: imports, manifest load, adapter), and dagster-dbt first runs "
+    "`dbt --version` in a subprocess once per resource instance, i.e. once per run. The cost marts are two dbt "
+    "invocations (the monthly models over the month range, then the dimensions), so the restated month pays "
+    "these start-ups twice on top of its raw load.",
+]

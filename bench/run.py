@@ -182,7 +182,8 @@ def run_bench(args: argparse.Namespace) -> dict:
 
 
 def results(dataset: Dataset, steps: dict[str, Step], args: argparse.Namespace) -> dict:
-    executors = {"in_process": steps["raw_inprocess"].seconds(), "multiprocess": steps["raw_multiprocess"].seconds()}
+    executor_steps = {"in_process": steps["raw_inprocess"], "multiprocess": steps["raw_multiprocess"]}
+    executors = {name: step.seconds() for name, step in executor_steps.items()}
     best = min(executors, key=executors.get)
     raw = executors[best]
     dlt_rows = int(median(r.report["rows"] for r in steps["dlt"].runs))
@@ -217,8 +218,9 @@ def results(dataset: Dataset, steps: dict[str, Step], args: argparse.Namespace) 
         "restated_month_s": steps["restated_month"].seconds(),
         "restated_month_raw_s": median(r.report["raw_seconds"] for r in steps["restated_month"].runs),
         "restated_month_rows": dataset.restated_rows,
-        "peak_rss_bytes": max(steps[s].peak_rss() for s in ours_steps),
-        "peak_rss_raw_load_bytes": max(steps[s].peak_rss() for s in ("raw_inprocess", "raw_multiprocess")),
+        # The memory target is the load's (streaming, whatever the month size): the best executor's process tree.
+        "peak_rss_bytes": executor_steps[best].peak_rss(),
+        "peak_rss_all_steps_bytes": max(steps[s].peak_rss() for s in ours_steps),
         "sensor_tick_10k_s": steps["sensor_tick"].seconds(),
         "sensor_objects": dataset.sensor_objects,
         "ratio_ours_over_floor": ratio(raw, steps["floor_duckdb"].seconds()),
