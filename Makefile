@@ -69,7 +69,7 @@ BENCH_REPEATS ?= 3
 BENCH_DLT := bench/.venv-dlt
 
 $(BENCH_DLT)/.installed: | $(BIN)/python
-	$(BIN)/uv venv --quiet --python $(PYTHON) $(BENCH_DLT)
+	$(BIN)/uv venv --quiet --clear --python $(PYTHON) $(BENCH_DLT)
 	$(BIN)/uv pip install --python $(BENCH_DLT)/bin/python --quiet 'dlt[duckdb,filesystem,parquet]==1.31.*' 'duckdb<2'
 	touch $@
 

@@ -53,6 +53,10 @@ class Dataset:
     sensor_landing: str
     sensor_objects: int
 
+    @classmethod
+    def load(cls, marker: Path) -> "Dataset":
+        return cls(**json.loads(Path(marker).read_text()))
+
     @property
     def month_dates(self) -> list[date]:
         return [date.fromisoformat(m) for m in self.months]
@@ -90,7 +94,7 @@ def ensure_dataset(cache: Path, *, months: int, rows: int, parts: int, seed: int
     marker = folder / "dataset.json"
     if marker.exists():
         log(f"dataset: cached {folder}")
-        return Dataset(**json.loads(marker.read_text()))
+        return Dataset.load(marker)
     if folder.exists():
         shutil.rmtree(folder)
     landing = folder / "landing"

@@ -108,7 +108,8 @@ def render_markdown(data: dict, targets: Targets) -> str:
         f"warehouse load (DuckDB: delete, insert from the files, checks, tracking, preview), "
         f"{_s(data['raw_in_process_s'] - data['raw_in_process_warehouse_s'])} s in Dagster around it (definitions, "
         "one run per month: run and event records in the instance, manifest discovery and header checks).",
-        f"- Generator: {data['generator_rows_per_s']:,.0f} rows/s ({_s(data['generate_s'])} s for the history).",
+        f"- Generator: {data['generator_rows_per_s']:,.0f} rows/s ({_s(data['generate_s'])} s for the history, "
+        f"{data['generator_rows_per_cpu_s']:,.0f} rows per CPU-second).",
         "",
         "## Targets",
         "",

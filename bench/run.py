@@ -228,6 +228,7 @@ def results(dataset: Dataset, steps: dict[str, Step], args: argparse.Namespace) 
         "speedup_over_dlt": ratio(ours_rows_per_s, dlt_rows_per_s),
         "generator_rows_per_s": dataset.rows / dataset.generate_seconds,
         "generator_cpu_s": dataset.generate_cpu_seconds,
+        "generator_rows_per_cpu_s": dataset.rows / dataset.generate_cpu_seconds,
         "generate_s": dataset.generate_seconds,
         "cores": machine_cores(),
         "memory_bytes": machine_memory_bytes(),

@@ -37,10 +37,6 @@ from bench.generate import AWS_PREFIX, Dataset
 RAW_ASSET = "aws_cur_raw"
 
 
-def _dataset(path: str) -> Dataset:
-    return Dataset(**json.loads(Path(path).read_text()))
-
-
 def _emit(report: dict) -> None:
     print(json.dumps(report), flush=True)
 
@@ -63,7 +59,7 @@ def _materialize_months(asset: str, months: list[date], instance: dg.DagsterInst
 
 def raw_inprocess(args) -> None:
     """Every month of aws_cur_raw, one run per month, in this process (the in-process executor)."""
-    dataset = _dataset(args.dataset)
+    dataset = Dataset.load(args.dataset)
     started = time.perf_counter()
     with dg.DagsterInstance.get() as instance:
         runs = _materialize_months(RAW_ASSET, dataset.month_dates, instance)
@@ -79,7 +75,7 @@ def raw_multiprocess(args) -> None:
     in a process of its own), `--workers` runs at a time. The warehouse is one DuckDB file, which has a single
     writer: concurrent runs wait for its lock (duckdb_warehouse.connect), so months load one after another
     while the next run's start-up overlaps."""
-    dataset = _dataset(args.dataset)
+    dataset = Dataset.load(args.dataset)
     dagster = str(Path(sys.executable).with_name("dagster"))
 
     def one(month: str) -> dict:
@@ -123,7 +119,7 @@ def _check_loaded(runs: list[dict], expected_rows: int) -> None:
 
 def other_clouds(args) -> None:
     """Setup for the marts (not timed by the report): the small Azure and GCP histories."""
-    dataset = _dataset(args.dataset)
+    dataset = Dataset.load(args.dataset)
     with dg.DagsterInstance.get() as instance:
         for asset in ("azure_focus_raw", "gcp_billing_export"):
             _materialize_months(asset, dataset.month_dates, instance)
@@ -133,7 +129,7 @@ def other_clouds(args) -> None:
 def marts(args) -> None:
     """The dbt build of the cost marts over every month: one run, the monthly models in one dbt invocation
     over the whole range (a single-run backfill), then the dimensions; dbt tests run as asset checks."""
-    dataset = _dataset(args.dataset)
+    dataset = Dataset.load(args.dataset)
     started = time.perf_counter()
     with dg.DagsterInstance.get() as instance:
         result = build_models(build_definitions(load_settings()), dataset.month_dates, instance)
@@ -148,7 +144,7 @@ def marts(args) -> None:
 def month(args) -> None:
     """One month end to end: its raw load (the restated assembly replaces its predecessor), then its marts
     (the monthly models for that month only, and the dimensions)."""
-    dataset = _dataset(args.dataset)
+    dataset = Dataset.load(args.dataset)
     restated = date.fromisoformat(dataset.restated_month)
     started = time.perf_counter()
     with dg.DagsterInstance.get() as instance:
@@ -167,7 +163,7 @@ def month(args) -> None:
 def floor(args) -> None:
     """The floor: one bare DuckDB INSERT ... SELECT * FROM read_csv of every history file into a fresh table, with
     the same explicit column types and CSV dialect as the warehouse load, and no Dagster, tracking or checks."""
-    dataset = _dataset(args.dataset)
+    dataset = Dataset.load(args.dataset)
     # Every month of the history has the same columns; the newest month's original manifest names them.
     manifest = parse_cur_manifest((Path(dataset.root) / "history-manifest.json").read_bytes(), dataset.history_manifest)
     columns = warehouse_columns(manifest.columns, manifest.key)
@@ -202,7 +198,7 @@ def measure_sensor_tick(landing_root: str, prefix: str) -> dict:
 
 
 def sensor(args) -> None:
-    dataset = _dataset(args.dataset)
+    dataset = Dataset.load(args.dataset)
     report = measure_sensor_tick(dataset.sensor_landing, AWS_PREFIX)
     if report["manifests"] != len(dataset.months):
         raise RuntimeError(f"sensor listing found {report['manifests']} manifests, expected {len(dataset.months)}")
