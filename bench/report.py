@@ -68,6 +68,10 @@ def render_markdown(data: dict, targets: Targets) -> str:
         f"{data['memory_bytes'] / GIB:,.1f} GiB of memory (load average {data['load_average_at_end']:.1f} at the end).",
         f"Scale: **{data['scale']}**: {scale}. Median of {data['repeats']} run(s) each; the dbt build runs once.",
     ]
+    if max(data["load_average_at_start"], data["load_average_at_end"]) > data["cores"] / 2:
+        lines += ["", f"**The machine was busy (load average {data['load_average_at_start']:.1f} at the start, "
+                      f"{data['load_average_at_end']:.1f} at the end, on {data['cores']} cores): wall times are "
+                      "inflated and their ratios unreliable.**"]
     if data["scale"] != "full":
         lines += ["", "**Reduced scale: these figures validate the harness; they are not the issue's measurement "
                       "(39 months, 10,000,000 rows).**"]

@@ -248,8 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(BENCH_DIR), help="folder of RESULTS.md and results.json")
     parser.add_argument("--dlt-python", default=str(BENCH_DIR / ".venv-dlt" / "bin" / "python"))
     args = parser.parse_args(argv)
-    started = time.perf_counter()
+    started, load_at_start = time.perf_counter(), os.getloadavg()[0]
     data = run_bench(args)
+    data["load_average_at_start"] = load_at_start
     data["bench_wall_s"] = time.perf_counter() - started
     out = Path(args.out)
     (out / "results.json").write_text(json.dumps(data, indent=2) + "\n")

@@ -9,7 +9,7 @@ def results(**overrides):
     data = {
         "scale": "reduced", "measured_at": "2026-12-02T03:00:00+00:00", "rows": 30000, "months": 3,
         "rows_per_month": 10000, "parts_per_month": 4, "data_bytes": 3 * 2**20, "repeats": 1, "cores": 2,
-        "memory_bytes": 24 * GIB, "load_average_at_end": 1.0, "raw_full_history_s": 12.0,
+        "memory_bytes": 24 * GIB, "load_average_at_start": 0.5, "load_average_at_end": 1.0, "raw_full_history_s": 12.0,
         "raw_best_executor": "in_process", "raw_in_process_s": 12.0, "raw_multiprocess_s": 30.0, "raw_in_process_warehouse_s": 9.0,
         "multiprocess_workers": 2, "raw_per_month_s": 4.0, "floor_duckdb_s": 10.0, "gzip_floor_s": 1.0,
         "dlt_s": 10.0, "dlt_rows": 10000, "dlt_rows_per_s": 1000.0, "ours_rows_per_s": 2500.0, "marts_s": 20.0,
@@ -37,3 +37,8 @@ def test_a_reduced_scale_report_says_so():
     assert "Reduced scale" in text and "30,000 AWS CUR v1 rows over 3 months" in text
     assert "**no**" in text
     assert "Reduced scale" not in render_markdown(results(scale="full"), Targets())
+
+
+def test_a_busy_machine_is_flagged():
+    assert "machine was busy" not in render_markdown(results(), Targets())
+    assert "machine was busy" in render_markdown(results(load_average_at_end=6.0), Targets())
