@@ -98,7 +98,7 @@ def render_markdown(data: dict, targets: Targets) -> str:
         "",
         "`timed s` is the step's own timed section (Dagster definitions, instance and runs included; interpreter "
         "start-up and imports excluded); `process s` is the whole child process. Peak RSS sums the child's process "
-        "tree (executor step processes, dbt) sampled every 50 ms.",
+        "tree (executor step processes, dbt) sampled every 100 ms.",
         "",
         "## Ratios",
         "",
