@@ -10,7 +10,7 @@ DEMO_MONTHS ?= 6
 DEMO_ROWS ?= 20000
 DEMO_SEED ?= 7
 
-.PHONY: install demo demo-data restate materialize models summary report dashboards test dev validate clean bench-sensors
+.PHONY: install demo demo-data restate materialize models summary report dashboards test dev validate bench bench-sensors clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,10 +68,25 @@ test: install
 
 # Export sensor ticks over ~10,000 landing objects.
 bench-sensors: install
-	$(BIN)/python benchmarks/sensor_tick.py $(BENCH_ARGS)
+	$(BIN)/python bench/sensor_tick.py $(BENCH_ARGS)
 
 dev: install
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+
+# The benchmark (not part of `make test`): full scale by default; BENCH_* shrink it. dlt runs in its own
+# virtualenv (dlt 1.31's read_csv_duckdb needs duckdb<2). Data is cached in bench/.cache between runs.
+BENCH_MONTHS ?= 39
+BENCH_ROWS ?= 10000000
+BENCH_REPEATS ?= 3
+BENCH_DLT := bench/.venv-dlt
+
+$(BENCH_DLT)/.installed: | $(BIN)/python
+	$(BIN)/uv venv --quiet --clear --python $(PYTHON) $(BENCH_DLT)
+	$(BIN)/uv pip install --python $(BENCH_DLT)/bin/python --quiet 'dlt[duckdb,filesystem,parquet]==1.31.*' 'duckdb<2'
+	touch $@
+
+bench: install $(BENCH_DLT)/.installed
+	$(BIN)/python -m bench.run --months $(BENCH_MONTHS) --rows $(BENCH_ROWS) --repeats $(BENCH_REPEATS)
 
 clean:
 	rm -rf data .dagster_home/storage .dagster_home/dagster.yaml .pytest_cache

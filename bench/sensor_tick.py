@@ -1,6 +1,6 @@
 """Benchmark: export sensor ticks over a landing area of ~10,000 objects (39 months of three sources).
 
-    python benchmarks/sensor_tick.py [--months 39] [--objects-per-month 256]
+    python bench/sensor_tick.py [--months 39] [--objects-per-month 256]
 
 Builds the landing area in a temp folder, then times, per sensor: the first tick (a full rescan of every month), a bounded tick (recent months only, nothing
 new) and a tick after a new CUR assembly of the current month. Data files are placeholders: sensors never read
