@@ -15,7 +15,7 @@ describe the whole source rather than the month being loaded, so they are WARN a
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional, Protocol
 
 import dagster as dg
 
@@ -36,6 +36,20 @@ class ExportStamp:
     billing_month: date
     key: str
     updated: datetime
+
+
+class ListedExport(Protocol):
+    billing_month: date
+    key: str
+    updated: float  # seconds since the epoch
+
+
+def newest_listed_export(listed: Iterable[ListedExport]) -> Optional[ExportStamp]:
+    """The newest of the manifests (or files) a listing found: newest month first, then newest update."""
+    newest = max(listed, key=lambda r: (r.billing_month, r.updated), default=None)
+    if newest is None:
+        return None
+    return ExportStamp(newest.billing_month, newest.key, datetime.fromtimestamp(newest.updated, timezone.utc))
 
 
 @dataclass(frozen=True)

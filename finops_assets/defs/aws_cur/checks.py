@@ -10,7 +10,7 @@ import dagster as dg
 
 from finops_assets.defs.aws_cur import discovery, schema
 from finops_assets.defs.aws_cur.manifest import parse_cur_manifest
-from finops_assets.defs.raw_checks import ExportStamp, RawCheckSpec, build_raw_checks
+from finops_assets.defs.raw_checks import ExportStamp, RawCheckSpec, build_raw_checks, newest_listed_export
 from finops_assets.landing import Landing
 from finops_assets.landing.mirror import MonthVersion, months_behind
 from finops_assets.landing.resource import LandingResource
@@ -25,11 +25,7 @@ def aws_cur_check_spec(settings: Settings) -> RawCheckSpec:
         return discovery.build_load_request(landing, discovery.read_current_manifest(landing, prefix, month))
 
     def newest_export(landing: Landing) -> ExportStamp | None:
-        refs = discovery.discover_manifests(landing, prefix)
-        if not refs:
-            return None
-        ref = max(refs, key=lambda r: (r.billing_month, r.updated))
-        return ExportStamp(ref.billing_month, ref.key, datetime.fromtimestamp(ref.updated, timezone.utc))
+        return newest_listed_export(discovery.discover_manifests(landing, prefix))
 
     return RawCheckSpec(
         asset="aws_cur_raw",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 import dagster as dg
 
 from finops_assets.defs.azure_focus import discovery, schema
-from finops_assets.defs.raw_checks import ExportStamp, RawCheckSpec, build_raw_checks
+from finops_assets.defs.raw_checks import ExportStamp, RawCheckSpec, build_raw_checks, newest_listed_export
 from finops_assets.landing import Landing
 from finops_assets.settings import Settings
 from finops_assets.warehouse.load_request import LoadRequest
@@ -20,11 +20,7 @@ def azure_focus_check_spec(settings: Settings) -> RawCheckSpec:
         return discovery.build_load_request(landing, discovery.read_current_run(landing, prefix, month))
 
     def newest_export(landing: Landing) -> ExportStamp | None:
-        refs = discovery.discover_runs(landing, prefix)
-        if not refs:
-            return None
-        ref = max(refs, key=lambda r: (r.billing_month, r.updated))
-        return ExportStamp(ref.billing_month, ref.key, datetime.fromtimestamp(ref.updated, timezone.utc))
+        return newest_listed_export(discovery.discover_runs(landing, prefix))
 
     return RawCheckSpec(
         asset="azure_focus_raw",
