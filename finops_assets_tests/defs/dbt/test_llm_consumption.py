@@ -13,9 +13,9 @@ from decimal import ROUND_DOWN, Decimal
 import dagster as dg
 import duckdb
 import pytest
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from finops_assets.defs.dbt.project import DBT_PROJECT_DIR, dbt_executable
+from finops_assets.defs.dbt.runs import build_models
 from finops_assets.definitions import build_definitions
 from finops_assets.demo.aws_cur import BEDROCK_USAGE, generate_aws_cur
 from finops_assets.demo.azure_focus import OPENAI_METERS, generate_azure_focus
@@ -42,7 +42,7 @@ def per_1k(cost: Decimal | None, tokens: Decimal) -> Decimal | None:
 
 
 def build(root, write_exports) -> tuple:
-    """Write exports, load the month's raw assets, then `dbt build` every model in one run, as `make demo` does
+    """Write exports, load the month's raw assets, then `dbt build` every billing model in one run, as `make demo` does
     (a subset would let dbt's indirect selection run other marts' tests against tables not built)."""
     landing, warehouse = root / "landing", root / "warehouse.duckdb"
     environ = {"FINOPS_LANDING_URL": str(landing), "FINOPS_DUCKDB_PATH": str(warehouse),
@@ -55,13 +55,7 @@ def build(root, write_exports) -> tuple:
         defs = build_definitions(settings)
         for asset in RAW:
             materialize_month(defs, MONTH, asset=asset)
-        graph = defs.resolve_asset_graph()
-        models = [key for key in graph.get_all_asset_keys() if graph.get(key).group_name != "raw_billing"]
-        result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
-            instance=dg.DagsterInstance.ephemeral(), asset_selection=models,
-            tags={ASSET_PARTITION_RANGE_START_TAG: MONTH.isoformat(), ASSET_PARTITION_RANGE_END_TAG: MONTH.isoformat()},
-            raise_on_error=False,
-        )
+        result = build_models(defs, [MONTH], dg.DagsterInstance.ephemeral())
     return settings, result
 
 
