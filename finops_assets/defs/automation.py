@@ -10,6 +10,8 @@ Whole-table models (dimensions) follow the monthly models only: a month's run up
 rebuilds the dimensions once, after the months' models, never beside them (a seed update alone does not trigger
 them: on a fresh warehouse the monthly tables they read do not exist yet).
 Months with nothing new upstream are never rebuilt, so turning it on does not backfill history (use a backfill).
+The day-partitioned performance facts follow their days once the day's spans are loaded (a month of cost
+landing recomputes the cost per request of the days that have spans, never of days without any).
 Seeds have no upstream: they are built when missing (a fresh warehouse), once; a failed seed waits for a person.
 The default automation-condition sensor evaluates both; it is part of `defs` and on by default.
 """
@@ -27,6 +29,12 @@ def upstream_landed() -> dg.AutomationCondition:
         & ~dg.AutomationCondition.any_deps_in_progress()
         & ~dg.AutomationCondition.in_progress()
     ).with_label("upstream month landed")
+
+
+def spans_and_cost_landed() -> dg.AutomationCondition:
+    """The day-partitioned performance facts: like `upstream_landed`, but only for days whose spans are loaded (no
+    upstream partition missing): a month of cost landing must not request days that have no traffic data."""
+    return (upstream_landed() & ~dg.AutomationCondition.any_deps_missing()).with_label("spans and cost of the day landed")
 
 
 def after_monthly_models(monthly: dg.AssetSelection) -> dg.AutomationCondition:

@@ -22,7 +22,7 @@ from finops_assets_tests.conftest import query
 
 THIS_MONTH = date.today().replace(day=1)
 START = (THIS_MONTH - timedelta(days=1)).replace(day=1)
-SENSORS = ("aws_cur_new_exports", "azure_focus_new_exports", "gcp_billing_new_exports")
+SENSORS = ("aws_cur_new_exports", "aws_data_exports_new_exports", "azure_focus_new_exports", "gcp_billing_new_exports")
 
 
 def sensor_tick(defs: dg.Definitions, instance: dg.DagsterInstance, name: str, cursors: dict) -> list[dg.RunRequest]:
@@ -76,7 +76,7 @@ def test_new_demo_month_is_loaded_and_the_marts_rebuilt_without_a_click(environm
 
     month = THIS_MONTH.isoformat()
     requests = [r for name in SENSORS for r in sensor_tick(defs, instance, name, cursors)]
-    assert sorted(r.tags["finops/partition"] for r in requests) == [f"{s}:{month}" for s in ("aws_cur", "azure_focus", "gcp_billing")]
+    assert sorted(r.tags["finops/partition"] for r in requests) == [f"{s}:{month}" for s in ("aws_cur", "aws_data_exports", "azure_focus", "gcp_billing")]
     for request in requests:
         assert request.partition_key == month
         run(defs, instance, set(request.asset_selection), request.partition_key, request.tags)
@@ -85,7 +85,7 @@ def test_new_demo_month_is_loaded_and_the_marts_rebuilt_without_a_click(environm
     # read them (requested by the next evaluation; not run, to keep the suite fast: they are whole-table rebuilds).
     runs = automation_tick(defs, instance, automation)
     assert set(runs) == {month}, "dimensions must wait for the month's models"
-    assert {"stg_aws_cur", "stg_azure_focus", "stg_gcp_billing", "int_cost_focus", "fact_cost_hourly",
+    assert {"stg_aws_cur", "stg_aws_data_exports", "stg_azure_focus", "stg_gcp_billing", "int_cost_focus", "fact_cost_hourly",
             "fact_cost_monthly", "fact_cost_allocation"} <= {k.to_user_string() for k in runs[month]}
     assert run(defs, instance, runs[month], month).success
     after = automation_tick(defs, instance, automation)
@@ -94,7 +94,7 @@ def test_new_demo_month_is_loaded_and_the_marts_rebuilt_without_a_click(environm
     totals = dict(query(settings, "SELECT cost_source, sum(total_cost) FROM finops.fact_cost_monthly WHERE billing_month = ? GROUP BY 1", [THIS_MONTH]))
     assert totals["aws_cur"] == query(settings, "SELECT sum(line_item_unblended_cost) FROM billing_raw.aws_cur_raw")[0][0]
     assert totals["azure_focus"] == query(settings, "SELECT sum(billed_cost) FROM billing_raw.azure_focus_raw")[0][0]
-    assert set(totals) == {"aws_cur", "azure_focus", "gcp_billing"}
+    assert set(totals) == {"aws_cur", "aws_data_exports", "azure_focus", "gcp_billing"}
 
     # Quiet afterwards: no new export version, and the months' models are not requested again.
     assert all(sensor_tick(defs, instance, name, cursors) == [] for name in SENSORS)

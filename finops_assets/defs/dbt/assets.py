@@ -10,7 +10,7 @@ from typing import Any, Mapping, Optional
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from finops_assets.defs.automation import after_monthly_models, seed_missing, upstream_landed
+from finops_assets.defs.automation import after_monthly_models, seed_missing, spans_and_cost_landed, upstream_landed
 from finops_assets.defs.dbt.project import finops_dbt_project
 from finops_assets.partitions import billing_month_partitions, span_day_partitions
 from finops_assets.settings import Settings
@@ -36,7 +36,9 @@ class FinopsDbtTranslator(DagsterDbtTranslator):
             return seed_missing()
         if dbt_resource_props["resource_type"] != "model":
             return None
-        if {MONTHLY_TAG, DAILY_TAG} & set(dbt_resource_props["tags"]):
+        if DAILY_TAG in dbt_resource_props["tags"]:
+            return spans_and_cost_landed()
+        if MONTHLY_TAG in dbt_resource_props["tags"]:
             return upstream_landed()
         return after_monthly_models(dg.AssetSelection.tag(MONTHLY_TAG, ""))
 

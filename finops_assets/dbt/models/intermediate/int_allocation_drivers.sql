@@ -9,6 +9,8 @@
   One row per (date, cloud_provider, service_key, driver).
 -#}
 {{ config(materialized='ephemeral') }}
+{#- Without OTel (never loaded, its staging view never built) the database pools are split evenly. -#}
+{%- set spans = finops.existing_relation(ref('stg_otel_spans')) -%}
 with network as (
     select
         daily.date,
@@ -23,6 +25,7 @@ with network as (
 ),
 
 database_queries as (
+    {%- if spans %}
     select
         spans.date,
         spans.cloud_provider,
@@ -33,6 +36,16 @@ database_queries as (
     where spans.quarantine_reason is null and spans.span_kind = 'client' and spans.db_system is not null
       and {{ finops.in_run_months('spans.date') }}
     group by spans.date, spans.cloud_provider, {{ finops.surrogate_key(['spans.service_name']) }}
+    {%- else %}
+    select
+        cast(null as date) as date,
+        cast(null as {{ dbt.type_string() }}) as cloud_provider,
+        cast(null as {{ dbt.type_string() }}) as service_key,
+        'database_queries' as driver,
+        0 as quantity
+    from network
+    where 1 = 0
+    {%- endif %}
 )
 
 select date, cloud_provider, service_key, driver, cast(quantity as {{ finops.money_type() }}) as quantity from network

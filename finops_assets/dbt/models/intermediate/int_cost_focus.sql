@@ -28,8 +28,13 @@
 -#}
 {{ config(**finops.monthly_config()) }}
 {%- set money = finops.money_type() -%}
+{#- A deployment that never loaded Data Exports may not have built its staging view (automation builds a model only
+    after its upstream lands): without it, AWS is CUR v1 alone. -#}
+{%- set data_exports = finops.existing_relation(ref('stg_aws_data_exports')) -%}
 
-with aws_data_exports as (
+with
+{%- if data_exports %}
+aws_data_exports as (
 
     select {{ finops.aws_focus_columns('aws_data_exports') }}
     from {{ ref('stg_aws_data_exports') }}
@@ -45,16 +50,19 @@ data_exports_pairs as (
     where {{ finops.in_run_months('cast(billing_period_start as date)') }}
 
 ),
+{%- endif %}
 
 aws_cur as (
 
     select {{ finops.aws_focus_columns('aws_cur') }}
     from {{ ref('stg_aws_cur') }} as cur
     where {{ finops.in_run_months('cast(billing_period_start as date)') }}
+    {%- if data_exports %}
         and not exists (
             select 1 from data_exports_pairs as p
             where p.payer_account_id = cur.payer_account_id and p.billing_month = cast(cur.billing_period_start as date)
         )
+    {%- endif %}
 
 ),
 
@@ -153,8 +161,10 @@ unioned as (
 
     select * from aws_cur
     union all
+    {%- if data_exports %}
     select * from aws_data_exports
     union all
+    {%- endif %}
     select * from azure
     union all
     select * from gcp
