@@ -117,6 +117,10 @@ SCENARIOS = {
     "minimal": raw_tables(CUR_MINIMAL, FOCUS_MINIMAL, None),
 }
 
+# Staging views that models look up before reading (a deployment may never have built them): built in `loaded`.
+BUILT_VIEWS = {"loaded": ("stg_aws_data_exports", "stg_otel_spans"), "minimal": ()}
+MART_DATASET = "finops"
+
 
 # -- observing the renders ------------------------------------------------------------------------------------
 
@@ -173,11 +177,11 @@ def manifest_nodes(target_path: Path) -> dict[str, dict]:
 
 # -- the two warehouses --------------------------------------------------------------------------------------
 
-def bigquery_table(name: str, columns: tuple[Column, ...]) -> dict:
+def bigquery_table(name: str, columns: tuple[Column, ...], dataset: str = RAW_DATASET, kind: str = "TABLE") -> dict:
     return {
         "kind": "bigquery#table",
-        "tableReference": {"projectId": GCP_PROJECT, "datasetId": RAW_DATASET, "tableId": name},
-        "type": "TABLE",
+        "tableReference": {"projectId": GCP_PROJECT, "datasetId": dataset, "tableId": name},
+        "type": kind,
         "schema": {"fields": [schema_field(c).to_api_repr() for c in columns]},
     }
 
@@ -212,6 +216,18 @@ def write_duckdb_raw_tables(path: Path, tables: dict[str, tuple[Column, ...]]) -
         con.close()
 
 
+def write_duckdb_built_views(path: Path, names: tuple[str, ...]) -> None:
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_duckdb(MART_DATASET)}")
+        for name in BUILT_VIEWS["loaded"]:
+            con.execute(f"DROP VIEW IF EXISTS {quote_duckdb(MART_DATASET)}.{quote_duckdb(name)}")
+        for name in names:
+            con.execute(f"CREATE VIEW {quote_duckdb(MART_DATASET)}.{quote_duckdb(name)} AS SELECT 1 AS built")
+    finally:
+        con.close()
+
+
 def compile_args(profiles_dir: Path, target_path: Path, log_path: Path) -> list[str]:
     return [
         "compile", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(profiles_dir),
@@ -230,6 +246,8 @@ def render(work: Path, direct_renders: dict[str, str]) -> dict:
         args = compile_args(profiles_dir, work / "target-bigquery", work / "logs")
         for scenario, tables in SCENARIOS.items():
             server.tables = {f"{GCP_PROJECT}.{RAW_DATASET}.{name}": bigquery_table(name, cols) for name, cols in tables.items()}
+            server.tables.update({f"{GCP_PROJECT}.{MART_DATASET}.{name}": bigquery_table(name, (), MART_DATASET, "VIEW")
+                                  for name in BUILT_VIEWS[scenario]})
             out["renders"][f"bigquery/{scenario}"] = invoke(args)
         out["manifest"]["bigquery"] = manifest_nodes(work / "target-bigquery")
         for name, sql in direct_renders.items():
@@ -243,6 +261,7 @@ def render(work: Path, direct_renders: dict[str, str]) -> dict:
     args = compile_args(PROJECT_DIR, work / "target-duckdb", work / "logs")
     for scenario, tables in SCENARIOS.items():
         write_duckdb_raw_tables(warehouse, tables)
+        write_duckdb_built_views(warehouse, BUILT_VIEWS[scenario])
         out["renders"][f"duckdb/{scenario}"] = invoke(args)
     out["manifest"]["duckdb"] = manifest_nodes(work / "target-duckdb")
     for name, sql in direct_renders.items():
