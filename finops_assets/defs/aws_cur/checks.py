@@ -18,6 +18,18 @@ from finops_assets.settings import Settings
 from finops_assets.warehouse.load_request import LoadRequest
 
 
+# The line-item columns the checks read, named alike in CUR v1 (Athena names) and Data Exports / CUR 2.0. A line item is
+# restated per time interval (hourly/daily granularity), so its identity is the pair.
+AWS_LINE_ITEM_COLUMNS = dict(
+    partition_column=schema.PARTITION_COLUMN,
+    usage_start_column="line_item_usage_start_date",
+    cost_column=schema.COST_COLUMN,
+    account_column="line_item_usage_account_id",
+    currency_column="line_item_currency_code",
+    duplicate_key=("identity_line_item_id", "identity_time_interval"),
+)
+
+
 def aws_cur_check_spec(settings: Settings) -> RawCheckSpec:
     prefix = settings.aws_cur_prefix
 
@@ -30,13 +42,7 @@ def aws_cur_check_spec(settings: Settings) -> RawCheckSpec:
     return RawCheckSpec(
         asset="aws_cur_raw",
         source=discovery.SOURCE,
-        partition_column=schema.PARTITION_COLUMN,
-        usage_start_column="line_item_usage_start_date",
-        cost_column=schema.COST_COLUMN,
-        account_column="line_item_usage_account_id",
-        currency_column="line_item_currency_code",
-        # A line item is restated per time interval (hourly/daily granularity).
-        duplicate_key=("identity_line_item_id", "identity_time_interval"),
+        **AWS_LINE_ITEM_COLUMNS,
         current_export=current_export,
         newest_export=newest_export,
     )

@@ -6,7 +6,8 @@ from datetime import date
 
 import dagster as dg
 
-from finops_assets.defs.aws_data_exports import discovery, schema
+from finops_assets.defs.aws_cur.checks import AWS_LINE_ITEM_COLUMNS
+from finops_assets.defs.aws_data_exports import discovery
 from finops_assets.defs.raw_checks import ExportStamp, RawCheckSpec, build_raw_checks, newest_listed_export
 from finops_assets.landing import Landing
 from finops_assets.settings import Settings
@@ -25,13 +26,8 @@ def aws_data_exports_check_spec(settings: Settings) -> RawCheckSpec:
     return RawCheckSpec(
         asset="aws_data_exports_raw",
         source=discovery.SOURCE,
-        partition_column=schema.PARTITION_COLUMN,
-        usage_start_column="line_item_usage_start_date",
-        cost_column=schema.COST_COLUMN,
-        account_column="line_item_usage_account_id",
-        currency_column="line_item_currency_code",
-        # CUR 2.0 keeps CUR v1's line-item identity: one line item per time interval.
-        duplicate_key=("identity_line_item_id", "identity_time_interval"),
+        # CUR 2.0 keeps CUR v1's column names and line-item identity.
+        **AWS_LINE_ITEM_COLUMNS,
         current_export=current_export,
         newest_export=newest_export,
     )
