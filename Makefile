@@ -10,7 +10,7 @@ DEMO_MONTHS ?= 6
 DEMO_ROWS ?= 20000
 DEMO_SEED ?= 7
 
-.PHONY: install demo demo-data restate materialize models summary report dashboards test dev validate bench bench-sensors clean
+.PHONY: install azurite demo demo-data restate materialize models summary report dashboards test dev validate bench bench-sensors clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,7 +63,17 @@ demo: install
 validate: install
 	$(BIN)/dagster definitions validate -m finops_assets.definitions
 
-test: install
+# Azurite (the Azure Storage emulator, an npm package) for the Azure container tests, in a repo-local folder.
+# 3.34 still runs on Debian's Node 18 (later releases want Node 22); the tests skip its API-version check.
+AZURITE_VERSION ?= 3.34.0
+AZURITE := .azurite/node_modules/.bin/azurite-blob
+
+$(AZURITE):
+	npm install --prefix .azurite --no-audit --no-fund --loglevel=error azurite@$(AZURITE_VERSION)
+
+azurite: $(AZURITE)
+
+test: install $(AZURITE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Export sensor ticks over ~10,000 landing objects.

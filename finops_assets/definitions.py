@@ -14,7 +14,7 @@ from finops_assets.defs.aws_data_exports.checks import build_aws_data_exports_ch
 from finops_assets.defs.aws_data_exports.sensors import build_aws_data_exports_sensor
 from finops_assets.defs.azure_focus.assets import build_azure_focus_raw
 from finops_assets.defs.azure_focus.sensors import build_azure_focus_sensor
-from finops_assets.defs.azure_focus.checks import build_azure_focus_checks
+from finops_assets.defs.azure_focus.checks import build_azure_focus_checks, build_azure_focus_mirror_check
 from finops_assets.defs.dbt.assets import build_dbt_assets
 from finops_assets.defs.gcp_billing.assets import build_gcp_billing_export
 from finops_assets.defs.retention.assets import build_mart_retention, build_retention_schedule
@@ -60,7 +60,11 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             build_aws_data_exports_checks(settings),
             build_azure_focus_checks(settings),
             build_gcp_billing_checks(settings),
-            *[check for check in (build_aws_cur_mirror_check(settings),) if check is not None],
+            *[
+                check
+                for check in (build_aws_cur_mirror_check(settings), build_azure_focus_mirror_check(settings))
+                if check is not None
+            ],
         ],
         jobs=[mart_snapshot_job, restore_marts_job],
         schedules=[build_retention_schedule(), mart_snapshot_schedule],

@@ -6,19 +6,25 @@ the same bytes and fail the same way. The policy is not attached to the assets a
 would then retry every exception); instead `retry_transient` turns only transient errors into
 `RetryRequested` with the policy's delay, so retries show in the run as `STEP_UP_FOR_RETRY` events and the
 materialization's `attempt` metadata.
+
+Sensors cannot ask Dagster for a retry, so a tick retries in place (`call_with_backoff`, with short delays that
+fit in a tick); when the error outlasts them the tick skips without moving its cursor.
 """
 
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+import time
+from typing import Callable, Iterator, Sequence, TypeVar
 
 import dagster as dg
+from azure.core import exceptions as azure_errors
 from botocore import exceptions as botocore_errors
 from google.api_core import exceptions as google_errors
 from requests import exceptions as requests_errors
 
 MAX_RETRIES = 3
+T = TypeVar("T")
 
 _GOOGLE_TRANSIENT = (
     google_errors.TooManyRequests,
@@ -41,6 +47,8 @@ _NETWORK = (
     botocore_errors.HTTPClientError,
     requests_errors.ConnectionError,
     requests_errors.Timeout,
+    azure_errors.ServiceRequestError,  # the Azure SDK's connection and timeout errors
+    azure_errors.ServiceResponseError,
 )
 
 
@@ -56,6 +64,9 @@ def is_transient(exc: BaseException) -> bool:
             error = current.response.get("Error", {})
             status = current.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
             return error.get("Code") in _AWS_TRANSIENT_CODES or status == 429 or status >= 500
+        if isinstance(current, azure_errors.HttpResponseError):
+            status = current.status_code or 0
+            return status == 429 or status >= 500
         if isinstance(current, google_errors.GoogleAPICallError):
             return False  # a 4xx from Google: bad request, not found, forbidden
         current = current.__cause__ or current.__context__
@@ -77,3 +88,28 @@ def retry_transient(policy: dg.RetryPolicy, previous_attempts: int) -> Iterator[
         raise dg.RetryRequested(
             max_retries=policy.max_retries, seconds_to_wait=policy.calculate_delay(previous_attempts + 1)
         ) from exc
+
+
+def backoff_delays(first_delay: float, retries: int = MAX_RETRIES) -> tuple[float, ...]:
+    """The delays before each retry, growing like the run policy's: d, 3d, 7d..."""
+    return tuple(first_delay * (2**attempt - 1) for attempt in range(1, retries + 1))
+
+
+def call_with_backoff(
+    call: Callable[[], T],
+    delays: Sequence[float],
+    *,
+    on_retry: Callable[[int, BaseException, float], None] = lambda attempt, error, delay: None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """`call()`, retried after each of `delays` while it raises a transient error; any other error, or a transient
+    one after the last delay, is raised. `on_retry(retry number, error, delay)` is told before each wait."""
+    for attempt, delay in enumerate(delays, start=1):
+        try:
+            return call()
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            on_retry(attempt, exc, delay)
+            sleep(delay)
+    return call()

@@ -40,6 +40,7 @@ class Settings:
     s3_region: str | None = None
     aws_cur_source_url: str | None = None
     azure_focus_source_url: str | None = None
+    azure_storage_key: str | None = field(default=None, repr=False)  # a secret: never printed
     mirror_grace_hours: int = 24
     retry_delay_seconds: int = 10
     retention_requests_days: int = 90
@@ -52,6 +53,7 @@ class Settings:
     sensor_recent_months: int = 3
     sensor_full_rescan_hours: float = 24.0
     sensor_interval_seconds: int = 60
+    sensor_retry_delay_seconds: float = 1.0
     slack_token: str | None = None
     slack_channel: str | None = None
     alert_webhook_url: str | None = None
@@ -77,6 +79,7 @@ _VARIABLES = {
     "s3_region": "FINOPS_S3_REGION",
     "aws_cur_source_url": "FINOPS_AWS_CUR_SOURCE_URL",
     "azure_focus_source_url": "FINOPS_AZURE_FOCUS_SOURCE_URL",
+    "azure_storage_key": "FINOPS_AZURE_STORAGE_KEY",
     "mirror_grace_hours": "FINOPS_MIRROR_GRACE_HOURS",
     "retry_delay_seconds": "FINOPS_RETRY_DELAY_SECONDS",
     "retention_requests_days": "FINOPS_RETENTION_REQUESTS_DAYS",
@@ -89,6 +92,7 @@ _VARIABLES = {
     "sensor_recent_months": "FINOPS_SENSOR_RECENT_MONTHS",
     "sensor_full_rescan_hours": "FINOPS_SENSOR_FULL_RESCAN_HOURS",
     "sensor_interval_seconds": "FINOPS_SENSOR_INTERVAL_SECONDS",
+    "sensor_retry_delay_seconds": "FINOPS_SENSOR_RETRY_DELAY_SECONDS",
     "slack_token": "FINOPS_SLACK_TOKEN",
     "slack_channel": "FINOPS_SLACK_CHANNEL",
     "alert_webhook_url": "FINOPS_ALERT_WEBHOOK_URL",
@@ -98,7 +102,7 @@ _NUMBERS = {
     "mirror_grace_hours": (int, 0), "retry_delay_seconds": (int, 0), "retention_requests_days": (int, 0),
     "retention_hourly_days": (int, 0), "retention_daily_days": (int, 0), "freshness_hours": (int, 1),
     "availability_days": (int, 1), "sensor_recent_months": (int, 1), "sensor_full_rescan_hours": (float, 0),
-    "sensor_interval_seconds": (int, 1),
+    "sensor_interval_seconds": (int, 1), "sensor_retry_delay_seconds": (float, 0),
 }
 
 

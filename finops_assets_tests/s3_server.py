@@ -77,7 +77,8 @@ def upload_tree(client, bucket: str, prefix: str, root: Path) -> list[str]:
 
 class FlakyProxy:
     """An HTTP proxy to the S3 server that fails the first `failures` requests whose path ends with `suffix`
-    (with `whole_reads_only`, only GETs of the whole object: downloads, not header or footer reads)."""
+    (with `whole_reads_only`, only GETs of the whole object: downloads, not header or footer reads). `matched`
+    counts every request whose path ends with `suffix`, failed or forwarded."""
 
     def __init__(self, upstream: str, suffix: str, failures: int, whole_reads_only: bool = False):
         self.upstream = upstream.removeprefix("http://")
@@ -85,6 +86,7 @@ class FlakyProxy:
         self.whole_reads_only = whole_reads_only
         self.remaining = failures
         self.failed = 0
+        self.matched = 0
         self._lock = threading.Lock()
         proxy = self
 
@@ -94,7 +96,9 @@ class FlakyProxy:
 
             def _forward(self) -> None:
                 with proxy._lock:
-                    fail = self.path.split("?")[0].endswith(proxy.suffix) and proxy.remaining > 0
+                    matched = self.path.split("?")[0].endswith(proxy.suffix)
+                    proxy.matched += matched
+                    fail = matched and proxy.remaining > 0
                     if proxy.whole_reads_only:
                         fail = fail and self.command == "GET" and "Range" not in self.headers
                     if fail:

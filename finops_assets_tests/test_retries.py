@@ -7,6 +7,7 @@ from datetime import date
 
 import dagster as dg
 import pytest
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError, ServiceRequestError
 from botocore.exceptions import ClientError, EndpointConnectionError
 from google.api_core import exceptions as google_errors
 
@@ -26,6 +27,12 @@ def client_error(code: str, status: int) -> ClientError:
     return ClientError({"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, "GetObject")
 
 
+def azure_error(status: int, code: str) -> HttpResponseError:
+    error = HttpResponseError(message=code)
+    error.status_code = status
+    return error
+
+
 @pytest.mark.parametrize(
     "error, transient",
     [
@@ -41,6 +48,11 @@ def client_error(code: str, status: int) -> ClientError:
         (client_error("AccessDenied", 403), False),
         (EndpointConnectionError(endpoint_url="http://127.0.0.1:9"), True),
         (TimeoutError("read timed out"), True),
+        (azure_error(503, "ServerBusy"), True),
+        (azure_error(429, "TooManyRequests"), True),
+        (azure_error(403, "AuthorizationFailure"), False),
+        (ResourceNotFoundError("BlobNotFound"), False),
+        (ServiceRequestError("connection refused"), True),
         (ManifestError("m.json", "missing assemblyId"), False),
         (LoadError("x.csv.gz: CSV Error on Line: 4"), False),
         (ValueError("not a number"), False),

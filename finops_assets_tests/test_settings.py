@@ -49,13 +49,16 @@ def test_edge_and_long_run_variables_are_read():
     settings = load_settings({
         "FINOPS_LANDING_URL": "s3://bucket/landing", "FINOPS_S3_ENDPOINT_URL": "http://127.0.0.1:9000",
         "FINOPS_S3_REGION": "eu-west-1", "FINOPS_AWS_CUR_SOURCE_URL": "s3://cur-bucket/cur",
-        "FINOPS_AZURE_FOCUS_SOURCE_URL": "https://acct.blob.core.windows.net/exports",
+        "FINOPS_AZURE_FOCUS_SOURCE_URL": "https://acct.blob.core.windows.net/exports", "FINOPS_AZURE_STORAGE_KEY": "c2VjcmV0",
+        "FINOPS_SENSOR_RETRY_DELAY_SECONDS": "0.5",
         "FINOPS_MIRROR_GRACE_HOURS": "6", "FINOPS_RETRY_DELAY_SECONDS": "2", "FINOPS_RETENTION_REQUESTS_DAYS": "30",
         "FINOPS_RETENTION_HOURLY_DAYS": "365", "FINOPS_RETENTION_DAILY_DAYS": "1000", "FINOPS_SNAPSHOT_DIR": "/snaps",
     })
     assert (settings.landing_url, settings.s3_endpoint_url, settings.s3_region) == ("s3://bucket/landing", "http://127.0.0.1:9000", "eu-west-1")
     assert (settings.aws_cur_source_url, settings.azure_focus_source_url) == ("s3://cur-bucket/cur", "https://acct.blob.core.windows.net/exports")
     assert (settings.mirror_grace_hours, settings.retry_delay_seconds) == (6, 2)
+    assert (settings.azure_storage_key, settings.sensor_retry_delay_seconds) == ("c2VjcmV0", 0.5)
+    assert "c2VjcmV0" not in repr(settings)  # the account key never reaches a log line
     assert (settings.retention_requests_days, settings.retention_hourly_days, settings.retention_daily_days) == (30, 365, 1000)
     assert settings.snapshot_dir == "/snaps"
     defaults = load_settings({})

@@ -14,7 +14,11 @@ rest, identically for all sources:
   changed, tagged `finops/source` and `finops/partition` (the concurrency limits of `dagster.yaml` use them);
   a version seen before yields nothing, a restatement (new execution id) a new request;
 - errors: one bad object never stops the others; each new error is logged on the tick and recorded as an
-  `AssetObservation` of the asset (partition, object, problem), so it shows in the UI next to the asset.
+  `AssetObservation` of the asset (partition, object, problem), so it shows in the UI next to the asset;
+- transient storage errors (rate limits, 5xx, timeouts: `finops_assets.retries.is_transient`) while listing are
+  retried within the tick with backoff (`FINOPS_SENSOR_RETRY_DELAY_SECONDS`, then x3, x7), each retry logged; if
+  they outlast the retries the tick skips naming the error and keeps its cursor, so nothing unseen is passed
+  over. Any other error fails the tick at once (a retry would fail the same way).
 
 Adding a source (e.g. AWS Data Exports or OTel spans):
 1. in `defs/<source>/discovery.py` write `list_export_versions(landing, prefix, partition_keys)` that lists only
@@ -38,6 +42,7 @@ import dagster as dg
 
 from finops_assets.landing import Landing
 from finops_assets.landing.resource import LandingResource
+from finops_assets.retries import backoff_delays, call_with_backoff, is_transient
 from finops_assets.settings import Settings
 
 CURSOR_VERSION = 1
@@ -180,14 +185,31 @@ def build_export_sensor(
             f"and every month at most every {settings.sensor_full_rescan_hours:g} h."
         ),
     )
-    def export_sensor(context: dg.SensorEvaluationContext, landing: LandingResource) -> dg.SensorResult:
+    def export_sensor(context: dg.SensorEvaluationContext, landing: LandingResource) -> dg.SensorResult | dg.SkipReason:
         cursor = SensorCursor.decode(context.cursor)
         now = time.time()
         full = full_rescan_due(cursor, now, settings.sensor_full_rescan_hours)
         current = datetime.fromtimestamp(now, tz=timezone.utc)
         all_keys = partitions.get_partition_keys(current_time=current)
         keys = all_keys if full else recent_partition_keys(partitions, current, settings.sensor_recent_months)
-        outcome = evaluate_listing(cursor, list_versions(landing.get_landing(), keys), set(all_keys), now=now, full_rescan=full)
+        delays = backoff_delays(settings.sensor_retry_delay_seconds)
+
+        def report_retry(attempt: int, error: BaseException, delay: float) -> None:
+            context.log.warning(f"{source}: transient error listing the landing area ({error}); retry {attempt}/{len(delays)} in {delay:g} s")
+
+        try:
+            # Listed whole inside the retried call: a generator failing halfway must not leave a partial listing.
+            found = call_with_backoff(lambda: list(list_versions(landing.get_landing(), keys)), delays, on_retry=report_retry)
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            context.log.error(f"{source}: transient error listing the landing area after {len(delays)} retries: {exc}")
+            # No SensorResult: the stored cursor stays as it was, so the next tick lists the same partitions again.
+            return dg.SkipReason(
+                f"{source}: the landing area could not be listed after {len(delays)} retries ({type(exc).__name__}: {exc}); "
+                "cursor kept, the next tick tries again"
+            )
+        outcome = evaluate_listing(cursor, found, set(all_keys), now=now, full_rescan=full)
         for error in outcome.new_errors:
             context.log.error(f"{source}: skipped {error.object_key}: {error.problem}")
         observations = [

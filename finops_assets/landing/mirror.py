@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Mapping
 
+import dagster as dg
+
 
 @dataclass(frozen=True)
 class MonthVersion:
@@ -44,3 +46,20 @@ def months_behind(
         if now - datetime.fromtimestamp(version.written, timezone.utc) > grace:
             lags.append(MirrorLag(month, version, mirrored))
     return lags
+
+
+def mirror_lag_result(lags: list[MirrorLag], months_in_source: int, grace_hours: int, version_name: str) -> dg.AssetCheckResult:
+    """The check's verdict: the months behind with both versions (`source_<version_name>`, `mirror_<version_name>`)."""
+    return dg.AssetCheckResult(
+        passed=not lags,
+        description="; ".join(lag.describe() for lag in lags) or None,
+        metadata={
+            "months_in_source": months_in_source,
+            "months_behind": dg.MetadataValue.json([
+                {"month": f"{lag.month:%Y-%m}", f"source_{version_name}": lag.source.execution_id,
+                 f"mirror_{version_name}": lag.mirror.execution_id if lag.mirror else None}
+                for lag in lags
+            ]),
+            "grace_hours": grace_hours,
+        },
+    )

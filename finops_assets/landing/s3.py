@@ -7,12 +7,12 @@ read `s3://` natively stages a month's files with `download`, which streams in b
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
 from botocore.exceptions import ClientError
 
+from finops_assets.landing.ranged_reader import buffered
 from finops_assets.landing.storage import LandingObject, confine_key, glob_match
 
 _MISSING = {"404", "NoSuchKey", "NotFound"}
@@ -26,38 +26,6 @@ def split_s3_url(url: str) -> tuple[str, str]:
     if not bucket:
         raise ValueError(f"no bucket in {url!r}")
     return bucket, prefix.strip("/")
-
-
-class _RangedReader(io.RawIOBase):
-    """A seekable read-only view of one object: every read is a ranged GET (Parquet readers seek to the footer)."""
-
-    def __init__(self, client: Any, bucket: str, key: str, size: int):
-        self._client, self._bucket, self._key, self._size = client, bucket, key, size
-        self._position = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._position
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
-        self._position = max(0, base + offset)
-        return self._position
-
-    def readinto(self, buffer) -> int:
-        end = min(self._position + len(buffer), self._size)
-        if end <= self._position:
-            return 0
-        body = self._client.get_object(Bucket=self._bucket, Key=self._key, Range=f"bytes={self._position}-{end - 1}")["Body"]
-        data = body.read()
-        buffer[: len(data)] = data
-        self._position += len(data)
-        return len(data)
 
 
 class S3Landing:
@@ -110,8 +78,12 @@ class S3Landing:
         return LandingObject(key=confine_key(key), size=int(head["ContentLength"]), updated=head["LastModified"].timestamp())
 
     def open(self, key: str) -> BinaryIO:
-        size = self.stat(key).size
-        return io.BufferedReader(_RangedReader(self._client, self.bucket_name, self._object_key(key), size), 1 << 20)  # type: ignore[return-value]
+        object_key = self._object_key(key)
+
+        def fetch(first: int, last: int) -> bytes:
+            return self._client.get_object(Bucket=self.bucket_name, Key=object_key, Range=f"bytes={first}-{last}")["Body"].read()
+
+        return buffered(fetch, self.stat(key).size)  # type: ignore[return-value]
 
     def native_uri(self, key: str) -> str:
         return f"s3://{self.bucket_name}/{self._object_key(key)}"

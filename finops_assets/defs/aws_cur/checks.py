@@ -12,7 +12,7 @@ from finops_assets.defs.aws_cur import discovery, schema
 from finops_assets.defs.aws_cur.manifest import parse_cur_manifest
 from finops_assets.defs.raw_checks import ExportStamp, RawCheckSpec, build_raw_checks, newest_listed_export
 from finops_assets.landing import Landing
-from finops_assets.landing.mirror import MonthVersion, months_behind
+from finops_assets.landing.mirror import MonthVersion, mirror_lag_result, months_behind
 from finops_assets.landing.resource import LandingResource
 from finops_assets.settings import Settings
 from finops_assets.warehouse.load_request import LoadRequest
@@ -83,18 +83,6 @@ def build_aws_cur_mirror_check(settings: Settings) -> dg.AssetChecksDefinition |
         in_source = current_versions(source.get_landing(), "")
         in_mirror = current_versions(context.resources.landing.get_landing(), prefix)
         lags = months_behind(in_source, in_mirror, datetime.now(timezone.utc), grace)
-        return dg.AssetCheckResult(
-            passed=not lags,
-            description="; ".join(lag.describe() for lag in lags) or None,
-            metadata={
-                "months_in_source": len(in_source),
-                "months_behind": dg.MetadataValue.json([
-                    {"month": f"{lag.month:%Y-%m}", "source_assembly": lag.source.execution_id,
-                     "mirror_assembly": lag.mirror.execution_id if lag.mirror else None}
-                    for lag in lags
-                ]),
-                "grace_hours": settings.mirror_grace_hours,
-            },
-        )
+        return mirror_lag_result(lags, len(in_source), settings.mirror_grace_hours, "assembly")
 
     return aws_cur_mirror_lag

@@ -84,7 +84,9 @@ def list_export_versions(landing: Landing, partition_keys: Sequence[str], *, pre
 
 
 def discover_runs(landing: Landing, prefix: str) -> list[RunRef]:
-    return [ref for obj in landing.list(prefix, f"{prefix}/{MANIFEST_PATTERN}") if (ref := run_manifest(obj))]
+    """Run manifests under `prefix` ("" for the landing root, e.g. the Azure container the export writes to)."""
+    pattern = f"{prefix}/{MANIFEST_PATTERN}" if prefix else MANIFEST_PATTERN
+    return [ref for obj in landing.list(prefix, pattern) if (ref := run_manifest(obj))]
 
 
 def partition_key_for(month: date, partitions: dg.PartitionsDefinition, manifest_key: str) -> str:
