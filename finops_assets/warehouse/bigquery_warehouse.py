@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
+from google.api_core.exceptions import Conflict
 from google.cloud import bigquery
 
 from finops_assets.warehouse.identifiers import quote_bigquery as q
@@ -57,6 +58,7 @@ TRACKING_SCHEMA = [
     bigquery.SchemaField("columns", "STRING"),
     bigquery.SchemaField("total_cost", "BIGNUMERIC"),
     bigquery.SchemaField("forced", "BOOL"),
+    bigquery.SchemaField("typed_by_manifest", "STRING"),
 ]
 JOB_TIMEOUT_SECONDS = 3600
 
@@ -107,6 +109,38 @@ def exact_expression(column: Column, source_sql: str) -> str:
     return scalar(source_sql)
 
 
+# Column types an older manifest may declare as plain text where a newer one (which typed the table) knows better.
+_TYPED_FROM_TEXT = {"BIGNUMERIC": ColumnType.DECIMAL, "TIMESTAMP": ColumnType.TIMESTAMP, "JSON": ColumnType.JSON}
+
+
+def adopt_table_types(request: LoadRequest, existing: list[bigquery.SchemaField], table: str) -> tuple[LoadRequest, tuple[str, ...], bool]:
+    """The request to load into an existing table, as the DuckDB warehouse does it: a column this manifest declares
+    as text that the table holds as BIGNUMERIC / TIMESTAMP / JSON is loaded with the table's type. Returns that
+    request, the adopted columns, and whether the load widens the table (new columns: it then types the table)."""
+    have = {f.name: f.field_type for f in existing}
+    adopted: dict[str, ColumnType] = {}
+    widened = False
+    for column in request.columns:
+        current = have.get(column.name)
+        wanted = schema_field(column).field_type
+        if current is None:
+            widened = True
+        elif current == wanted:
+            continue
+        elif column.type is ColumnType.STRING and current in _TYPED_FROM_TEXT:
+            adopted[column.name] = _TYPED_FROM_TEXT[current]
+        else:
+            raise LoadError(
+                f"{request.manifest_uri}: column {column.name!r} ({column.origin or 'derived'}) is {wanted} in this "
+                f"export but {current} in {table}; a retyped column needs a migration"
+            )
+    if adopted:
+        request = replace(request, columns=tuple(
+            replace(c, type=adopted[c.name]) if c.name in adopted else c for c in request.columns
+        ))
+    return request, tuple(adopted), widened
+
+
 def derived_partition(request: LoadRequest) -> list[str]:
     if request.partition_from_folder:
         start, _ = request.partition_bounds()
@@ -145,7 +179,8 @@ class BigQueryWarehouse:
         if already_loaded(previous, request):
             row_count, total_cost = self._tracked_totals(request)
             return skipped_result(request, row_count, format_decimal(total_cost), started)
-        self._ensure_table(request, table)
+        request, retyped, typed_here = self._ensure_table(request, table)
+        typed_by = request.manifest_uri if typed_here else self._typed_by(table, request.manifest_uri)
         destination = f"{self.table_id(table)}${partition_decorator(request)}"
         if request.source_table:
             rows = self._copy_from_table(request, destination)
@@ -161,11 +196,12 @@ class BigQueryWarehouse:
         total_cost, preview = self._month_totals(request, table)
         column_names = tuple(c.name for c in request.columns)
         added, removed = column_diff(previous, column_names)
-        self._record(request, table, rows, total_cost)
+        self._record(request, table, rows, total_cost, typed_by)
         return LoadResult(
             source=request.source, billing_month=request.billing_month, execution_id=request.execution_id,
             skipped=False, row_count=rows, file_count=len(request.files), bytes=request.total_bytes,
             total_cost=format_decimal(total_cost), columns_added=added, columns_removed=removed,
+            columns_retyped=retyped, typed_by_manifest=typed_by,
             previous_execution_id=previous.execution_id if previous and previous.same_month else None,
             seconds=time.monotonic() - started, preview_markdown=preview,
         )
@@ -334,13 +370,33 @@ class BigQueryWarehouse:
         dataset = bigquery.Dataset(f"{self.project}.{self.dataset}")
         dataset.location = self.location
         self.client.create_dataset(dataset, exists_ok=True)
-        self.client.create_table(bigquery.Table(self.table_id(TRACKING_TABLE), schema=TRACKING_SCHEMA), exists_ok=True)
+        tracking = self.client.create_table(bigquery.Table(self.table_id(TRACKING_TABLE), schema=TRACKING_SCHEMA), exists_ok=True)
+        missing = [f for f in TRACKING_SCHEMA if f.name not in {have.name for have in tracking.schema}]
+        if missing:  # a tracking table created before a column was added gains it (nullable: old rows hold NULL)
+            tracking.schema = [*tracking.schema, *missing]
+            self.client.update_table(tracking, ["schema"])
 
-    def _ensure_table(self, request: LoadRequest, table: str) -> None:
+    def _ensure_table(self, request: LoadRequest, table: str) -> tuple[LoadRequest, tuple[str, ...], bool]:
+        """Create the table typed by this request, or fit the request to the existing table (`adopt_table_types`).
+        Returns the request to load, the columns read with the table's types, and whether this load types the table."""
         definition = bigquery.Table(self.table_id(table), schema=table_schema(request))
         definition.time_partitioning = self._partitioning(request)
         definition.clustering_fields = list(request.clustering_columns) or None
-        self.client.create_table(definition, exists_ok=True)
+        try:
+            self.client.create_table(definition)
+            return request, (), True
+        except Conflict:
+            existing = self.client.get_table(self.table_id(table))
+        return adopt_table_types(request, existing.schema, self.table_id(table))
+
+    def _typed_by(self, table: str, default: str) -> str:
+        """The manifest whose types the table's columns carry: the latest load that created or widened it."""
+        rows = self._query(
+            f"SELECT typed_by_manifest FROM {self.sql_table(TRACKING_TABLE)} WHERE table_name = @table_name "
+            "AND typed_by_manifest IS NOT NULL ORDER BY loaded_at DESC LIMIT 1",
+            [bigquery.ScalarQueryParameter("table_name", "STRING", table)],
+        )
+        return rows[0][0] if rows else default
 
     def _query(self, sql: str, params: list) -> list:
         config = bigquery.QueryJobConfig(query_parameters=params)
@@ -392,13 +448,13 @@ class BigQueryWarehouse:
             preview = markdown_table(list(request.preview_columns), [tuple(r) for r in rows])
         return total_cost, preview
 
-    def _record(self, request: LoadRequest, table: str, rows: int, total_cost) -> None:
+    def _record(self, request: LoadRequest, table: str, rows: int, total_cost, typed_by: str) -> None:
         self._query(
             f"""INSERT INTO {self.sql_table(TRACKING_TABLE)}
                 (source, billing_month, execution_id, manifest_uri, file_count, row_count, bytes, loaded_at,
-                 table_name, columns, total_cost, forced)
+                 table_name, columns, total_cost, forced, typed_by_manifest)
                 VALUES (@source, @month, @execution_id, @manifest_uri, @file_count, @row_count, @bytes,
-                        CURRENT_TIMESTAMP(), @table_name, @columns, @total_cost, @forced)""",
+                        CURRENT_TIMESTAMP(), @table_name, @columns, @total_cost, @forced, @typed_by_manifest)""",
             [
                 bigquery.ScalarQueryParameter("source", "STRING", request.source),
                 bigquery.ScalarQueryParameter("month", "DATE", request.billing_month),
@@ -411,5 +467,6 @@ class BigQueryWarehouse:
                 bigquery.ScalarQueryParameter("columns", "STRING", encode_columns(request.columns)),
                 bigquery.ScalarQueryParameter("total_cost", "BIGNUMERIC", total_cost),
                 bigquery.ScalarQueryParameter("forced", "BOOL", request.force),
+                bigquery.ScalarQueryParameter("typed_by_manifest", "STRING", typed_by),
             ],
         )

@@ -2,9 +2,9 @@
 
 Columns (same names in DuckDB and BigQuery): source, billing_month, execution_id, manifest_uri,
 file_count, row_count, bytes, loaded_at, table_name, columns (JSON array of `{"name", "type"}` objects; rows
-written before types were recorded hold plain names), total_cost (exact decimal), forced; DuckDB also records
-typed_by_manifest (the manifest whose types the table's columns carry when the month was loaded: its own when the
-load created or widened the table).
+written before types were recorded hold plain names), total_cost (exact decimal), forced, typed_by_manifest (the
+manifest whose types the table's columns carry when the month was loaded: its own when the load created or widened
+the table).
 """
 
 from __future__ import annotations
