@@ -178,3 +178,27 @@ def test_raw_checks_run_in_bigquery_on_a_loaded_azure_month(tmp_path, cloud):
     empty_costs = sum(1 for r in rows if r["BilledCost"] == "NULL")  # the sample writes literal NULL costs
     assert not results["critical_fields_not_null"].passed
     assert f"billed_cost is empty on {empty_costs} rows" in results["critical_fields_not_null"].description
+
+
+def test_older_month_loads_into_the_newer_manifest_types_and_records_it_in_bigquery(tmp_path, cloud):
+    from finops_assets_tests.defs.aws_cur.test_typing_across_months import AUGUST, write_months
+
+    local = tmp_path / "export"
+    _, september = write_months(local)  # August's manifest declares the usage amount as String
+    upload(cloud, local)
+    defs = build_definitions(Settings(
+        env="prod", gcp_project=PROJECT, landing_url=f"gs://{BUCKET}/{cloud['prefix']}",
+        raw_dataset=cloud["dataset"], start_month=date(2024, 1, 1),
+    ))
+    materialize_month(defs, MONTH)
+    meta = output_metadata(materialize_month(defs, AUGUST))
+    typed_by = f"gs://{BUCKET}/{cloud['prefix']}/{september.manifest_path.relative_to(local).as_posix()}"
+    assert meta["typed_by_manifest"] == typed_by
+    assert meta["columns_typed_by_newer_manifest"] == ["line_item_usage_amount"]
+    tracked = list(cloud["bq"].query(
+        f"SELECT billing_month, typed_by_manifest FROM `{PROJECT}.{cloud['dataset']}._load_tracking` ORDER BY 1").result())
+    assert [tuple(row.values()) for row in tracked] == [(AUGUST, typed_by), (MONTH, typed_by)]
+    ((usage,),) = cloud["bq"].query(
+        f"SELECT SUM(line_item_usage_amount) FROM `{PROJECT}.{cloud['dataset']}.aws_cur_raw` "
+        "WHERE bill_billing_period_start_date < '2025-09-01'").result()
+    assert usage == Decimal("13.5")

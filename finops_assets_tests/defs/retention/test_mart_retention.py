@@ -73,28 +73,54 @@ def test_retention_removes_exactly_the_expired_day_partitions(tmp_path):
     assert event.materialization.metadata["rows_removed"].value == 0
 
 
-def test_bigquery_retention_sets_partition_expiration_and_deletes_days_before_the_cutoff():
+def recorded_calls(recorder: BigQueryRecorder) -> list[tuple]:
+    """The requests in order: table reads as (method, table path), query jobs as (sql, parameters)."""
+    calls = []
+    for request in recorder.requests:
+        if request.method == "POST" and request.path.endswith("/jobs"):
+            query_config = request.body["configuration"]["query"]
+            params = [(p["name"], p["parameterType"]["type"], p["parameterValue"]["value"]) for p in query_config.get("queryParameters", [])]
+            calls.append((query_config["query"], params))
+        elif "/tables/" in request.path:
+            calls.append((request.method, request.path.removeprefix("/bigquery/v2/projects/finops-test/datasets/")))
+    return calls
+
+
+def test_bigquery_retention_sends_exactly_expiration_count_and_one_delete_per_table_with_expired_days():
     def responder(sql: str):
-        if sql.startswith("SELECT DATE("):
-            return [{"name": "day", "type": "DATE"}, {"name": "row_count", "type": "INTEGER"}], [["2016-12-01", 24], ["2016-12-03", 48]]
+        if sql.startswith("SELECT DATE(`hour`)"):  # fact_cost_hourly has two expired days
+            return [{"name": "day", "type": "DATE"}, {"name": "row_count", "type": "INTEGER"}], [["2024-11-30", 24], ["2024-12-01", 48]]
+        if sql.startswith("SELECT DATE(`date`)"):  # fact_cost_daily has none
+            return [{"name": "day", "type": "DATE"}, {"name": "row_count", "type": "INTEGER"}], []
         return [{"name": "f0_", "type": "STRING"}], []
 
     recorder = BigQueryRecorder(responder=responder).start()
-    recorder.tables["finops-test.finops.fact_cost_hourly"] = {"tableReference": {"projectId": "finops-test", "datasetId": "finops", "tableId": "fact_cost_hourly"}}
-    recorder.tables["finops-test.finops.fact_cost_daily"] = {"tableReference": {"projectId": "finops-test", "datasetId": "finops", "tableId": "fact_cost_daily"}}
+    for table in ("fact_cost_hourly", "fact_cost_daily"):  # fact_performance_requests is not built
+        recorder.tables[f"finops-test.finops.{table}"] = {"tableReference": {"projectId": "finops-test", "datasetId": "finops", "tableId": table}}
     try:
         settings = Settings(env="prod", gcp_project="finops-test", bq_api_endpoint=recorder.endpoint)
         result = run_retention(settings)
     finally:
         recorder.stop()
-    queries = [(c["query"], c.get("queryParameters", [])) for c in recorder.job_configs("query")]
-    statements = [sql for sql, _ in queries]
-    assert "ALTER TABLE `finops-test`.`finops`.`fact_cost_hourly` SET OPTIONS (partition_expiration_days = 761)" in statements
-    assert "ALTER TABLE `finops-test`.`finops`.`fact_cost_daily` SET OPTIONS (partition_expiration_days = 3681)" in statements
-    deletes = [(sql, params) for sql, params in queries if sql.startswith("DELETE")]
-    assert deletes[0][0] == "DELETE FROM `finops-test`.`finops`.`fact_cost_hourly` WHERE DATE(`hour`) < @cutoff"
-    assert deletes[0][1][0]["parameterValue"]["value"] == "2024-12-02"
-    assert deletes[1][1][0]["parameterValue"]["value"] == "2016-12-04"
+    hourly, daily = "`finops-test`.`finops`.`fact_cost_hourly`", "`finops-test`.`finops`.`fact_cost_daily`"
+    hourly_cutoff, daily_cutoff = [("cutoff", "DATE", "2024-12-02")], [("cutoff", "DATE", "2016-12-04")]
+    assert recorded_calls(recorder) == [
+        ("GET", "finops/tables/fact_performance_requests"),
+        ("GET", "finops/tables/fact_cost_hourly"),
+        # Monthly partitions expire window + 31 days after their start: only months wholly outside the window.
+        (f"ALTER TABLE {hourly} SET OPTIONS (partition_expiration_days = 761)", []),
+        (f"SELECT DATE(`hour`) AS day, COUNT(*) AS row_count FROM {hourly} WHERE DATE(`hour`) < @cutoff GROUP BY day ORDER BY day", hourly_cutoff),
+        (f"DELETE FROM {hourly} WHERE DATE(`hour`) < @cutoff", hourly_cutoff),
+        ("GET", "finops/tables/fact_cost_daily"),
+        (f"ALTER TABLE {daily} SET OPTIONS (partition_expiration_days = 3681)", []),
+        (f"SELECT DATE(`date`) AS day, COUNT(*) AS row_count FROM {daily} WHERE DATE(`date`) < @cutoff GROUP BY day ORDER BY day", daily_cutoff),
+        # Nothing expired in fact_cost_daily: no DELETE is sent.
+    ]
     (event,) = result.get_asset_materialization_events()
-    assert event.materialization.metadata["rows_removed"].value == 144  # two tables x (24 + 48), as counted
-    assert event.materialization.metadata["fact_performance_requests"].value == "fact_performance_requests: table not built yet"
+    metadata = event.materialization.metadata
+    assert metadata["rows_removed"].value == 72
+    assert metadata["fact_cost_hourly"].value == (
+        "fact_cost_hourly: removed 72 rows in 2 day partitions (2024-11-30 .. 2024-12-01), kept from 2024-12-02"
+    )
+    assert metadata["fact_cost_daily"].value == "fact_cost_daily: nothing before 2016-12-04"
+    assert metadata["fact_performance_requests"].value == "fact_performance_requests: table not built yet"

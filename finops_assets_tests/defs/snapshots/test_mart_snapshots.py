@@ -103,21 +103,30 @@ def test_bigquery_snapshots_clone_each_table_with_90_day_expiry_and_restore_clon
 
     recorder = BigQueryRecorder(responder=responder).start()
     try:
-        defs = build_definitions(Settings(env="prod", gcp_project="finops-test", bq_api_endpoint=recorder.endpoint))
-        run(defs, "mart_snapshot_job", DAY, "snapshot_marts")
-        run(defs, "restore_marts_job", DAY, "restore_marts")
+        defs = build_definitions(Settings(env="prod", gcp_project="finops-test", bq_location="EU", bq_api_endpoint=recorder.endpoint))
+        snapshot = run(defs, "mart_snapshot_job", DAY, "snapshot_marts")
+        restore = run(defs, "restore_marts_job", DAY, "restore_marts")
     finally:
         recorder.stop()
-    statements = [c["query"] for c in recorder.job_configs("query")]
-    assert (
-        "CREATE SNAPSHOT TABLE IF NOT EXISTS `finops-test`.`finops_snapshots`.`fact_cost_daily__20261202` CLONE "
-        "`finops-test`.`finops`.`fact_cost_daily` OPTIONS (expiration_timestamp = "
-        "TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 90 DAY))"
-    ) in statements
-    assert sum(s.startswith("CREATE SNAPSHOT TABLE") for s in statements) == 2
-    assert [s for s in statements if s.startswith("CREATE OR REPLACE")] == [
-        "CREATE OR REPLACE TABLE `finops-test`.`finops`.`dim_service` CLONE `finops-test`.`finops_snapshots`.`dim_service__20261202`",
-        "CREATE OR REPLACE TABLE `finops-test`.`finops`.`fact_cost_daily` CLONE `finops-test`.`finops_snapshots`.`fact_cost_daily__20261202`",
+    calls = []
+    for request in recorder.requests:
+        if request.method == "POST" and request.path.endswith("/jobs"):
+            query_config = request.body["configuration"]["query"]
+            calls.append((query_config["query"], [(p["name"], p["parameterValue"]["value"]) for p in query_config.get("queryParameters", [])]))
+        elif request.path.endswith("/datasets"):
+            calls.append((request.method, request.body["datasetReference"]["datasetId"], request.body["location"]))
+    marts, snapshots = "`finops-test`.`finops`", "`finops-test`.`finops_snapshots`"
+    expiry = "OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 90 DAY))"
+    assert calls == [
+        ("POST", "finops_snapshots", "EU"),  # the snapshot dataset, beside the marts' location
+        (f"SELECT table_name FROM {marts}.INFORMATION_SCHEMA.TABLES WHERE table_type = 'BASE TABLE' AND "
+         "(STARTS_WITH(table_name, 'fact_') OR STARTS_WITH(table_name, 'dim_')) ORDER BY table_name", []),
+        (f"CREATE SNAPSHOT TABLE IF NOT EXISTS {snapshots}.`dim_service__20261202` CLONE {marts}.`dim_service` {expiry}", []),
+        (f"CREATE SNAPSHOT TABLE IF NOT EXISTS {snapshots}.`fact_cost_daily__20261202` CLONE {marts}.`fact_cost_daily` {expiry}", []),
+        (f"SELECT table_name FROM {snapshots}.INFORMATION_SCHEMA.TABLES WHERE table_type = 'SNAPSHOT' AND "
+         "ENDS_WITH(table_name, @suffix) ORDER BY table_name", [("suffix", "__20261202")]),
+        (f"CREATE OR REPLACE TABLE {marts}.`dim_service` CLONE {snapshots}.`dim_service__20261202`", []),
+        (f"CREATE OR REPLACE TABLE {marts}.`fact_cost_daily` CLONE {snapshots}.`fact_cost_daily__20261202`", []),
     ]
-    datasets = [r.body["datasetReference"]["datasetId"] for r in recorder.requests if r.method == "POST" and r.path.endswith("/datasets")]
-    assert datasets == ["finops_snapshots"]
+    assert snapshot.output_for_node("snapshot_marts") == ["dim_service", "fact_cost_daily"]
+    assert restore.output_for_node("restore_marts") == ["dim_service", "fact_cost_daily"]
