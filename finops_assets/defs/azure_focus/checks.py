@@ -12,7 +12,6 @@ from finops_assets.defs.azure_focus import discovery, schema
 from finops_assets.defs.azure_focus.manifest import parse_focus_manifest
 from finops_assets.defs.raw_checks import ExportStamp, RawCheckSpec, build_raw_checks, newest_listed_export
 from finops_assets.landing import Landing
-from finops_assets.landing.azure_blob import azure_landing
 from finops_assets.landing.mirror import MonthVersion, mirror_lag_result, months_behind
 from finops_assets.settings import Settings
 from finops_assets.warehouse.load_request import LoadRequest
@@ -66,6 +65,9 @@ def build_azure_focus_mirror_check(settings: Settings) -> dg.AssetChecksDefiniti
     source_url = settings.azure_focus_source_url
     if not source_url:
         return None
+    # dagster-azure takes seconds to import: only code locations that read an Azure container pay for it.
+    from finops_assets.landing.azure_blob import azure_landing
+
     grace = timedelta(hours=settings.mirror_grace_hours)
     prefix = settings.azure_focus_prefix
 
