@@ -167,7 +167,7 @@ def materialize(args: argparse.Namespace) -> int:
                     failed += 1
                     status = "FAILED"
                 checks = check_summary(result)
-                _tally(args, result)
+                _tally(args, result, defs)
                 failed += checks.errors
                 print(f"{source.asset} {month:%Y-%m}: {status}; {checks} (run {result.run_id})")
         for day in _otel_days(landing, settings):
@@ -175,7 +175,7 @@ def materialize(args: argparse.Namespace) -> int:
                 partition_key=day.isoformat(), instance=instance, asset_selection=[dg.AssetKey("otel_spans_raw")],
                 raise_on_error=False,
             )
-            _tally(args, result)
+            _tally(args, result, defs)
             failed += not result.success
             status = result.get_asset_materialization_events()[0].materialization.metadata["status"].value if result.success else "FAILED"
             print(f"otel_spans_raw {day}: {status} (run {result.run_id})")
@@ -208,11 +208,11 @@ def check_summary(result) -> CheckSummary:
     )
 
 
-def _tally(args: argparse.Namespace, result) -> None:
+def _tally(args: argparse.Namespace, result, defs) -> None:
     """Count the run's checks into the demo's tally (`all` keeps one; a single step prints its own lines only)."""
     tally = getattr(args, "check_tally", None)
     if tally is not None:
-        tally.add(result)
+        tally.add(result, defs)
 
 
 def _otel_days(landing: Landing, settings: Settings) -> list[date]:
@@ -243,7 +243,7 @@ def models(args: argparse.Namespace) -> int:
         if days:
             runs.append((f"performance {days[0]}..{days[-1]}", build_performance_models(defs, days, instance)))
     for label, result in runs:
-        _tally(args, result)
+        _tally(args, result, defs)
         checks = check_summary(result)
         models_built = {e.materialization.asset_key for e in result.get_asset_materialization_events()}
         # WARN checks (anomalies, quarantined spans, request-count jumps) report without failing the demo.

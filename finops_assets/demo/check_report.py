@@ -18,20 +18,34 @@ class CheckOutcome:
     passed: bool
 
 
-def check_outcomes(result: dg.ExecuteInProcessResult) -> list[CheckOutcome]:
-    """The asset check evaluations of one run."""
-    return [
-        CheckOutcome(e.asset_key.to_user_string(), e.check_name, e.severity.value, e.passed)
-        for e in result.get_asset_check_evaluations()
-    ]
+NAME_WIDTH = 72  # dbt names its generic tests after their arguments; longer names are cut for the table
+
+
+def declared_severities(defs: dg.Definitions) -> dict[dg.AssetCheckKey, str]:
+    """ERROR for the blocking checks, WARN for the others: the project's contract (ERROR blocks, WARN only reports),
+    which is also how dagster-dbt declares a dbt test (blocking when its severity is error). Needed because the
+    evaluation of a dbt test that passed always says ERROR, whatever the test's severity."""
+    graph = defs.resolve_asset_graph()
+    return {key: "ERROR" if graph.get_check_spec(key).blocking else "WARN" for key in graph.asset_check_keys}
+
+
+def check_outcomes(result: dg.ExecuteInProcessResult, severities: dict[dg.AssetCheckKey, str]) -> list[CheckOutcome]:
+    """The asset check evaluations of one run; a failed check has the severity it failed with, a passed one the
+    severity it is declared with."""
+    outcomes = []
+    for e in result.get_asset_check_evaluations():
+        declared = severities.get(dg.AssetCheckKey(e.asset_key, e.check_name), e.severity.value)
+        outcomes.append(CheckOutcome(e.asset_key.to_user_string(), e.check_name,
+                                     declared if e.passed else e.severity.value, e.passed))
+    return outcomes
 
 
 @dataclass
 class CheckTally:
     outcomes: list[CheckOutcome] = field(default_factory=list)
 
-    def add(self, result: dg.ExecuteInProcessResult) -> None:
-        self.outcomes.extend(check_outcomes(result))
+    def add(self, result: dg.ExecuteInProcessResult, defs: dg.Definitions) -> None:
+        self.outcomes.extend(check_outcomes(result, declared_severities(defs)))
 
     def failed(self, severity: str) -> list[CheckOutcome]:
         return [o for o in self.outcomes if not o.passed and o.severity == severity]
@@ -48,7 +62,7 @@ class CheckTally:
                 for severity, check in sorted(assets, key=lambda k: (k[0] != "ERROR", k[1]))]
 
     def format(self) -> str:
-        rows = self.rows()
+        rows = [(severity, _cut(check), *counts) for severity, check, *counts in self.rows()]
         width = max((len(r[1]) for r in rows), default=5)
         lines = ["\ndata-quality checks of this demo (Python asset checks and dbt tests, every run)",
                  f"{'severity':<8} {'check':<{width}} {'assets':>6} {'passed':>7} {'failed':>7}"]
@@ -61,3 +75,7 @@ class CheckTally:
         )
         lines += [f"  {o.severity} failed: {o.check} on {o.asset}" for o in errors + warnings]
         return "\n".join(lines)
+
+
+def _cut(name: str) -> str:
+    return name if len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 3] + "..."
