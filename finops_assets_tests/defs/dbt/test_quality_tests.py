@@ -1,7 +1,8 @@
 """The dbt data-quality tests (fact grain, fact keys in their dimensions, fact = raw per month and cloud, cost
-anomalies): they pass on the clean demo warehouse (the demo fixture runs them) and report the injected defects'
-rows on a copy of it. One `dbt test` for all defects (each confined to what its test looks at); the failing rows are
-read back with the tests' own compiled SQL."""
+anomalies, request durations, error rates, span ids, finite measures, request-count jumps): they pass on the clean
+demo warehouse (the demo fixture runs them) and report the injected defects' rows on a copy of it. One `dbt test`
+for all defects (each confined to what its test looks at); the failing rows are read back with the tests' own
+compiled SQL. A failed ERROR test blocks the models behind it in a real Dagster run."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
+from finops_assets.definitions import build_definitions
 from finops_assets.defs.dbt.assets import threshold_vars
 from finops_assets.defs.dbt.project import DBT_PROJECT_DIR, dbt_executable
-from finops_assets.settings import Settings
+from finops_assets.settings import Settings, load_settings
 
 TESTS = [
     "unique_grain_fact_cost_hourly_billing_month__hour__service_key__region_key__environment_key__resource_key__cost_source__billing_currency",
@@ -188,3 +191,34 @@ def test_a_partial_day_is_judged_on_the_hours_it_covers(demo_warehouse):
     assert requests[newest] * 10 <= requests[before]  # what a day-over-day count would call a tenfold drop
     _, printed = demo_warehouse
     assert re.search(r"WARN\s+warn_performance_request_count_jump\s+1\s+1\s+0", printed)
+
+
+def test_a_failed_error_test_stops_the_models_behind_it(demo_warehouse, tmp_path, monkeypatch):
+    """A real Dagster run of the monthly dbt assets: an October AWS line without cost fails stg_aws_cur's not_null test
+    (ERROR, so blocking); the run fails and int_cost_focus, behind it, is not built."""
+    root, _ = demo_warehouse
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(root / "warehouse.duckdb", warehouse)
+    con = duckdb.connect(str(warehouse))
+    con.execute("""UPDATE billing_raw.aws_cur_raw SET line_item_unblended_cost = NULL WHERE rowid = (
+                   SELECT min(rowid) FROM billing_raw.aws_cur_raw WHERE bill_billing_period_start_date = '2025-10-01')""")
+    built_before = con.execute("SELECT count(*) FROM finops.int_cost_focus").fetchone()[0]
+    con.close()
+    for key, value in {"FINOPS_DUCKDB_PATH": str(warehouse), "FINOPS_LANDING_URL": str(root / "landing"),
+                       "FINOPS_START_MONTH": "2025-01"}.items():
+        monkeypatch.setenv(key, value)
+    defs = build_definitions(load_settings())
+    result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        partition_key="2025-10-01", asset_selection=[dg.AssetKey("stg_aws_cur"), dg.AssetKey("int_cost_focus")],
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
+    )
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    failed = evaluations["not_null_stg_aws_cur_unblended_cost"]
+    assert not failed.passed and failed.severity is dg.AssetCheckSeverity.ERROR
+    assert not result.success
+    assert dg.AssetKey("int_cost_focus") not in {e.asset_key for e in result.get_asset_materialization_events()}
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM finops.int_cost_focus").fetchone()[0] == built_before  # untouched
+    finally:
+        con.close()
