@@ -363,7 +363,8 @@ def daily_cost_rows(inputs: CheckInputs) -> Outcome:
         "rows_per_day": dg.MetadataValue.md(markdown_table(["day", "rows"], [(d, counted.get(d, 0)) for d in window])),
     }
     # Said so when the loaded history is shorter than the window: those days are not missing, they are not loaded yet.
-    scope = f"the last {days} days" if len(window) == days else f"the {len(window)} days since the loaded history starts"
+    scope = (f"the last {days} days" if len(window) == days else
+             f"the {len(window)} day{'s' if len(window) > 1 else ''} since the loaded history starts")
     if not missing:
         return Outcome(True, f"{inputs.spec.asset}: every day of {first} .. {last} ({scope}) has cost rows", metadata)
     return Outcome(False, f"{inputs.spec.asset}: {len(missing)} of {scope} ({first} .. {last}) have no "

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
@@ -32,6 +33,15 @@ TESTS = [
     "assert_performance_span_ids_unique",
     "assert_performance_facts_finite",
     "warn_performance_request_count_jump",
+    "assert_focus_billed_cost_reconciles_with_raw",
+    "assert_fact_cost_hourly_reconciles_with_focus",
+    "assert_fact_cost_daily_reconciles_with_hourly",
+    "assert_fact_cost_weekly_reconciles_with_hourly",
+    "assert_fact_cost_monthly_reconciles_with_hourly",
+    "assert_fact_cost_allocation_sums_exactly",
+    "assert_dim_region_covers_fact_keys",
+    "assert_dim_environment_covers_fact_keys",
+    "assert_dim_resource_covers_fact_keys",
 ]
 # The demo's random line items have real 10x days; the spike below is 100000x.
 VARS = {"min_month": "2025-09-01", "max_month": "2025-11-01", "cost_anomaly_factor": 1000}
@@ -87,8 +97,20 @@ def runs(demo_warehouse, tmp_path_factory):
                    WHERE hour = (SELECT min(hour) FROM finops.fact_performance_metrics_hourly)""")
     jumped = con.execute("SELECT min(service_key) FROM finops.fact_performance_metrics_daily WHERE date = '2025-10-31'").fetchone()[0]
     con.execute("UPDATE finops.fact_performance_metrics_daily SET request_count = request_count * 100 WHERE service_key = ? AND date = '2025-10-31'", [jumped])
+    # FOCUS a dollar dearer than the raw Azure October export (so than the hourly fact too); the weekly and monthly
+    # rollups of September a cent off; a region, an environment and a resource missing from their dimensions.
+    con.execute("""UPDATE finops.int_cost_focus SET BilledCost = BilledCost + 1 WHERE rowid = (SELECT min(rowid)
+                   FROM finops.int_cost_focus WHERE x_cost_source = 'azure_focus' AND billing_month = '2025-10-01')""")
+    for rollup, change in (("fact_cost_weekly", "+ 0.01"), ("fact_cost_monthly", "- 0.01")):
+        con.execute(f"""UPDATE finops.{rollup} SET total_cost = total_cost {change} WHERE rowid = (SELECT min(rowid)
+                        FROM finops.{rollup} WHERE billing_month = '2025-09-01' AND cost_source = 'gcp_billing')""")
+    dropped = {}
+    for dimension, key in (("dim_region", "region_key"), ("dim_environment", "environment_key"), ("dim_resource", "resource_key")):
+        dropped[dimension] = con.execute(f"SELECT min({key}) FROM finops.fact_cost_hourly").fetchone()[0]
+        con.execute(f"DELETE FROM finops.{dimension} WHERE {key} = ?", [dropped[dimension]])
     con.close()
-    return {"broken": dbt_test(broken, work / "target"), "broken_db": broken, "missing": missing, "jumped": jumped}
+    return {"broken": dbt_test(broken, work / "target"), "broken_db": broken, "missing": missing, "jumped": jumped,
+            "spiked": spiked, "dropped": dropped}
 
 
 def test_every_error_test_passes_on_the_clean_demo_warehouse(demo_warehouse):
@@ -222,3 +244,44 @@ def test_a_failed_error_test_stops_the_models_behind_it(demo_warehouse, tmp_path
         assert con.execute("SELECT count(*) FROM finops.int_cost_focus").fetchone()[0] == built_before  # untouched
     finally:
         con.close()
+
+
+def test_focus_differing_from_raw_fails_per_month_and_source(runs):
+    assert runs["broken"]["assert_focus_billed_cost_reconciles_with_raw"]["status"] == "fail"
+    rows = {(source, month.isoformat()): raw - focus
+            for source, month, raw, focus in failing_rows(runs, "assert_focus_billed_cost_reconciles_with_raw")}
+    assert rows == {("aws_cur", "2025-09-01"): Decimal("1E-18"), ("azure_focus", "2025-10-01"): Decimal(-1)}
+
+
+def test_the_hourly_fact_differing_from_focus_fails_with_both_totals(runs):
+    assert runs["broken"]["assert_fact_cost_hourly_reconciles_with_focus"]["status"] == "fail"
+    ((month, source, currency, billed, _, hourly_billed, _),) = failing_rows(runs, "assert_fact_cost_hourly_reconciles_with_focus")
+    assert (month.isoformat(), source, currency) == ("2025-10-01", "azure_focus", "USD") and billed - hourly_billed == 1
+
+
+@pytest.mark.parametrize("rollup, month, source, difference", [
+    ("fact_cost_weekly", "2025-09-01", "gcp_billing", Decimal("0.01")),
+    ("fact_cost_monthly", "2025-09-01", "gcp_billing", Decimal("-0.01")),
+])
+def test_a_rollup_a_cent_off_the_hourly_fact_fails(runs, rollup, month, source, difference):
+    test = f"assert_{rollup}_reconciles_with_hourly"
+    assert runs["broken"][test]["status"] == "fail"
+    ((billing_month, cost_source, _, hourly, rolled),) = failing_rows(runs, test)
+    assert (billing_month.isoformat(), cost_source, rolled - hourly) == (month, source, difference)
+
+
+def test_the_spiked_daily_rollup_fails_its_reconciliation_and_the_allocation(runs):
+    assert runs["broken"]["assert_fact_cost_daily_reconciles_with_hourly"]["status"] == "fail"
+    ((month, _, _, hourly, rolled),) = failing_rows(runs, "assert_fact_cost_daily_reconciles_with_hourly")
+    assert month.isoformat() == "2025-10-01" and rolled > hourly
+    assert runs["broken"]["assert_fact_cost_allocation_sums_exactly"]["status"] == "fail"
+    rows = failing_rows(runs, "assert_fact_cost_allocation_sums_exactly")
+    assert [(day.isoformat(), what) for day, _, _, what, _, _ in rows] == [("2025-10-20", "total")]
+
+
+@pytest.mark.parametrize("dimension", ["dim_region", "dim_environment", "dim_resource"])
+def test_a_fact_key_missing_from_each_dimension_fails(runs, dimension):
+    test = f"assert_{dimension}_covers_fact_keys"
+    assert runs["broken"][test]["status"] == "fail" and runs["broken"][test]["failures"] == 1
+    ((key, fact_rows, _),) = failing_rows(runs, test)
+    assert key == runs["dropped"][dimension] and fact_rows > 0
