@@ -49,6 +49,9 @@ class Settings:
     snapshot_dir: str = "./data/snapshots"
     freshness_hours: int = 36
     availability_days: int = 7
+    cost_anomaly_factor: float = 10.0
+    cost_anomaly_trailing_days: int = 7
+    request_jump_factor: float = 10.0
     reports_dir: str = "./data/reports"
     sensor_recent_months: int = 3
     sensor_full_rescan_hours: float = 24.0
@@ -88,6 +91,9 @@ _VARIABLES = {
     "snapshot_dir": "FINOPS_SNAPSHOT_DIR",
     "freshness_hours": "FINOPS_FRESHNESS_HOURS",
     "availability_days": "FINOPS_AVAILABILITY_DAYS",
+    "cost_anomaly_factor": "FINOPS_COST_ANOMALY_FACTOR",
+    "cost_anomaly_trailing_days": "FINOPS_COST_ANOMALY_TRAILING_DAYS",
+    "request_jump_factor": "FINOPS_REQUEST_JUMP_FACTOR",
     "reports_dir": "FINOPS_REPORTS_DIR",
     "sensor_recent_months": "FINOPS_SENSOR_RECENT_MONTHS",
     "sensor_full_rescan_hours": "FINOPS_SENSOR_FULL_RESCAN_HOURS",
@@ -103,6 +109,7 @@ _NUMBERS = {
     "retention_hourly_days": (int, 0), "retention_daily_days": (int, 0), "freshness_hours": (int, 1),
     "availability_days": (int, 1), "sensor_recent_months": (int, 1), "sensor_full_rescan_hours": (float, 0),
     "sensor_interval_seconds": (int, 1), "sensor_retry_delay_seconds": (float, 0),
+    "cost_anomaly_factor": (float, 1), "cost_anomaly_trailing_days": (int, 1), "request_jump_factor": (float, 1),
 }
 
 

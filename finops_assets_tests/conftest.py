@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import os
@@ -13,7 +14,9 @@ import duckdb
 import pytest
 
 from finops_assets.definitions import build_definitions
+from finops_assets.demo import __main__ as demo
 from finops_assets.demo.__main__ import main as demo_main
+from finops_assets.demo.check_report import CheckTally
 from finops_assets.settings import Settings
 
 # google-auth must never probe the cloud metadata server from a test.
@@ -76,23 +79,32 @@ def step_failure_message(result: dg.ExecuteInProcessResult) -> str:
 
 @pytest.fixture(scope="session")
 def demo_warehouse(tmp_path_factory) -> tuple[Path, str]:
-    """The demo pipeline once per test session, through the demo CLI: two months of every source, the newest
-    restated, every raw month materialized through Dagster, then the dbt models. Returns (root, printed output);
+    """The demo pipeline once per test session, through the demo CLI's steps: two months of every source, the newest
+    restated, every raw month materialized through Dagster, then the dbt models, and the tally of every check those
+    runs evaluated (as `make demo` ends). Returns (root, printed output);
     the warehouse is `root / "warehouse.duckdb"`, the landing area `root / "landing"`. Read it, never write it:
     tests that inject defects copy the file first."""
     root = tmp_path_factory.mktemp("demo_warehouse")
     (root / "dagster_home").mkdir()
     (root / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     environ = {"FINOPS_LANDING_URL": str(root / "landing"), "FINOPS_DUCKDB_PATH": str(root / "warehouse.duckdb"),
-               "FINOPS_START_MONTH": "2025-01", "DAGSTER_HOME": str(root / "dagster_home")}
+               "FINOPS_START_MONTH": "2025-01", "DAGSTER_HOME": str(root / "dagster_home"),
+               # 1,500 lines a month give a service a handful of line items a day, and the demo draws one line in twenty
+               # up to $1,000: a day holding one of them is a real 30-40x day at this scale (at `make demo`'s 20,000 lines
+               # it is not). The fixture judges cost anomalies at 100x; the check, its 10x default and its defect test
+               # (test_quality_tests.py) are unchanged, and this proves the setting reaches dbt.
+               "FINOPS_COST_ANOMALY_FACTOR": "100"}
     with pytest.MonkeyPatch.context() as patch:
         for key, value in environ.items():
             patch.setenv(key, value)
         out = io.StringIO()
+        # The runs share one check tally, printed at the end as `make demo` prints it.
+        runs = argparse.Namespace(check_tally=CheckTally())
         with contextlib.redirect_stdout(out):
             assert demo_main(["generate", "--months", "2", "--rows-per-month", "1500", "--seed", "11", "--end-month", "2025-10"]) == 0
-            assert demo_main(["materialize"]) == 0
+            assert demo.materialize(runs) == 0
             assert demo_main(["restate", "--rows-per-month", "1500", "--seed", "11"]) == 0
-            assert demo_main(["materialize"]) == 0
-            assert demo_main(["models"]) == 0
+            assert demo.materialize(runs) == 0
+            assert demo.models(runs) == 0
+            assert demo.print_checks(runs) == 0
     return root, out.getvalue()

@@ -63,6 +63,41 @@ def test_raw_assets_carry_the_data_quality_checks_in_both_environments(tmp_path)
         assert "warehouse_queries" in defs.resources
 
 
+def test_the_ui_lists_each_assets_checks_error_ones_blocking(tmp_path):
+    """The checks each asset's Checks tab lists (issue 8), with their severity: ERROR checks are blocking, WARN only
+    report."""
+    from finops_assets.defs.raw_checks import RAW_CHECKS
+
+    defs = build_definitions(Settings(landing_url=str(tmp_path)))
+    graph = defs.resolve_asset_graph()
+    by_asset: dict[str, dict[str, bool]] = {}
+    for key in graph.asset_check_keys:
+        by_asset.setdefault(key.asset_key.to_user_string(), {})[key.name] = graph.get_check_spec(key).blocking
+    raw = {c.name: c.severity is dg.AssetCheckSeverity.ERROR for c in RAW_CHECKS}
+    for asset in ("aws_cur_raw", "aws_data_exports_raw", "azure_focus_raw", "gcp_billing_export"):
+        assert by_asset[asset] == raw, asset
+    expected = {  # asset: {check: blocking}
+        "int_cost_focus": {"assert_focus_billed_cost_reconciles_with_raw": True},
+        "fact_cost_hourly": {"assert_fact_cost_hourly_reconciles_with_raw": True, "assert_fact_cost_hourly_reconciles_with_focus": True},
+        "fact_cost_daily": {"assert_fact_cost_daily_reconciles_with_hourly": True, "warn_service_daily_cost_anomaly": False},
+        "dim_service": {"assert_dim_service_covers_fact_keys": True},
+        "dim_region": {"assert_dim_region_covers_fact_keys": True},
+        "dim_environment": {"assert_dim_environment_covers_fact_keys": True},
+        "dim_resource": {"assert_dim_resource_covers_fact_keys": True},
+        "fact_performance_requests": {"finops_between_fact_performance_requests_duration_ms__300000__0": True,
+                                      "assert_performance_span_ids_unique": True},
+        "fact_performance_metrics_hourly": {"finops_between_fact_performance_metrics_hourly_error_rate__1__0": True},
+        "fact_performance_metrics_daily": {"finops_between_fact_performance_metrics_daily_error_rate__1__0": True,
+                                           "warn_performance_request_count_jump": False},
+        "fact_performance_cost_joined": {"assert_performance_facts_finite": True},
+        "stg_otel_spans": {"otel_spans_quarantined": False},
+    }
+    for asset, checks in expected.items():
+        assert {name: by_asset[asset].get(name) for name in checks} == checks, asset
+    grain = [name for name in by_asset["fact_cost_hourly"] if name.startswith("unique_grain_fact_cost_hourly")]
+    assert len(grain) == 1 and by_asset["fact_cost_hourly"][grain[0]]
+
+
 def test_sensors_and_automation_are_in_defs(tmp_path):
     defs = build_definitions(Settings(landing_url=str(tmp_path)))
     sensors = {s.name: s for s in defs.sensors}

@@ -77,6 +77,15 @@ def test_check_thresholds_are_read_as_whole_numbers():
     assert (Settings().freshness_hours, Settings().availability_days) == (36, 7)
 
 
+def test_anomaly_thresholds_are_read_and_bounded():
+    settings = load_settings({"FINOPS_COST_ANOMALY_FACTOR": "4.5", "FINOPS_COST_ANOMALY_TRAILING_DAYS": "14",
+                              "FINOPS_REQUEST_JUMP_FACTOR": "20"})
+    assert (settings.cost_anomaly_factor, settings.cost_anomaly_trailing_days, settings.request_jump_factor) == (4.5, 14, 20)
+    assert (Settings().cost_anomaly_factor, Settings().cost_anomaly_trailing_days, Settings().request_jump_factor) == (10, 7, 10)
+    with pytest.raises(SettingsError, match="FINOPS_REQUEST_JUMP_FACTOR='0.5' must be at least 1"):
+        load_settings({"FINOPS_REQUEST_JUMP_FACTOR": "0.5"})
+
+
 def test_reports_dir_defaults_to_data_reports_and_is_configurable():
     assert load_settings({}).reports_dir == "./data/reports"
     assert load_settings({"FINOPS_REPORTS_DIR": "/srv/reports"}).reports_dir == "/srv/reports"

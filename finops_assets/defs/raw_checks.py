@@ -346,24 +346,45 @@ def daily_cost_rows(inputs: CheckInputs) -> Outcome:
     if newest is None:
         return Outcome(False, f"{inputs.spec.asset}: no cost rows before {today} at all", {})
     last = min(newest.date(), today - timedelta(days=1))
-    first = last - timedelta(days=days - 1)
+    history_start = _first_loaded_month(inputs)
+    first = availability_window_start(last, days, history_start)
     counted = dict(q.fetch(
         f"SELECT CAST({usage} AS DATE) AS day, COUNT(*) FROM {inputs.table} "
         f"WHERE {usage} >= {q.param('day_from')} AND {usage} < {q.param('day_to')} GROUP BY CAST({usage} AS DATE)",
         [QueryParam("day_from", "TIMESTAMP", datetime(first.year, first.month, first.day)),
          QueryParam("day_to", "TIMESTAMP", datetime(last.year, last.month, last.day) + timedelta(days=1))],
     ))
-    window = [first + timedelta(days=i) for i in range(days)]
+    window = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     missing = [d.isoformat() for d in window if not counted.get(d)]
     metadata = {
         "window": dg.MetadataValue.text(f"{first} .. {last}"),
+        "history_starts": dg.MetadataValue.text(f"{history_start}"),
         "missing_days": dg.MetadataValue.json(missing),
         "rows_per_day": dg.MetadataValue.md(markdown_table(["day", "rows"], [(d, counted.get(d, 0)) for d in window])),
     }
+    # Said so when the loaded history is shorter than the window: those days are not missing, they are not loaded yet.
+    scope = (f"the last {days} days" if len(window) == days else
+             f"the {len(window)} day{'s' if len(window) > 1 else ''} since the loaded history starts")
     if not missing:
-        return Outcome(True, f"{inputs.spec.asset}: every day of {first} .. {last} has cost rows", metadata)
-    return Outcome(False, f"{inputs.spec.asset}: {len(missing)} of the last {days} days ({first} .. {last}) have no "
+        return Outcome(True, f"{inputs.spec.asset}: every day of {first} .. {last} ({scope}) has cost rows", metadata)
+    return Outcome(False, f"{inputs.spec.asset}: {len(missing)} of {scope} ({first} .. {last}) have no "
                    f"cost rows: {', '.join(missing)}", metadata)
+
+
+def _first_loaded_month(inputs: CheckInputs) -> date:
+    q = inputs.queries
+    return q.fetch(f"SELECT MIN(billing_month) FROM {q.table(TRACKING_TABLE)} WHERE source = {q.param('source')}",
+                   [QueryParam("source", "STRING", inputs.spec.source)])[0][0]
+
+
+def availability_window_start(last: date, days: int, history_start: Optional[date]) -> date:
+    """The first day `daily_cost_rows` requires rows for: `days` back from `last`, but not before the first loaded
+    month. A backfill loads the newest month first, so the days before it belong to months not loaded yet; a month
+    that is loaded but lacks days (or a month missing between loaded ones) is still inside the window."""
+    first = last - timedelta(days=days - 1)
+    if history_start is None:
+        return first
+    return max(first, min(history_start, last))
 
 
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
@@ -384,7 +405,7 @@ RAW_CHECKS: tuple[RawCheck, ...] = (
     RawCheck("fresh_after_newest_export", WARN, "The newest export in the landing area is loaded, or arrived less than "
              "FINOPS_FRESHNESS_HOURS ago.", fresh_after_newest_export, needs_table=False),
     RawCheck("daily_cost_rows", WARN, "Each of the last FINOPS_AVAILABILITY_DAYS days (ending at the newest usage day "
-             "loaded, at most yesterday) has cost rows.", daily_cost_rows),
+             "loaded, at most yesterday; not before the first loaded month) has cost rows.", daily_cost_rows),
 )
 
 

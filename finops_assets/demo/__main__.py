@@ -11,6 +11,8 @@
   runs are recorded in the Dagster instance (DAGSTER_HOME) so `make dev` shows them;
 - report: materialize `cost_report` (the HTML cost report in FINOPS_REPORTS_DIR) and print its path;
 - summary: print one line per loaded month and source from the warehouse.
+
+`all` ends with the data-quality checks of every run it made (`finops_assets/demo/check_report.py`).
 """
 
 from __future__ import annotations
@@ -121,7 +123,10 @@ def restate(args: argparse.Namespace) -> int:
     if not aws_months and not cur2_months and not azure_months and not gcp_months:
         print("nothing to restate: run `make demo-data` first", file=sys.stderr)
         return 1
-    for a in restate_aws_cur(root, aws_months, args.rows_per_month, args.seed, prefix=settings.aws_cur_prefix):
+    # A restatement revises rows and costs with the columns of the version it replaces (a new column would be drift
+    # between export versions, which `schema_drift` rightly reports); the demo's new tag arrives where CUR 2.0 puts
+    # tags, as a new key of the Data Exports `resource_tags` map.
+    for a in restate_aws_cur(root, aws_months, args.rows_per_month, args.seed, prefix=settings.aws_cur_prefix, new_tag=False):
         print(f"restated AWS {a.billing_month:%Y-%m}: new assembly {a.assembly_id} ({a.row_count:,} rows)")
     for e in generate_aws_data_exports(root, cur2_months, _cur2_rows(args.rows_per_month), args.seed,
                                        prefix=settings.aws_data_exports_prefix, version=2):
@@ -162,6 +167,7 @@ def materialize(args: argparse.Namespace) -> int:
                     failed += 1
                     status = "FAILED"
                 checks = check_summary(result)
+                _tally(args, result, defs)
                 failed += checks.errors
                 print(f"{source.asset} {month:%Y-%m}: {status}; {checks} (run {result.run_id})")
         for day in _otel_days(landing, settings):
@@ -169,6 +175,7 @@ def materialize(args: argparse.Namespace) -> int:
                 partition_key=day.isoformat(), instance=instance, asset_selection=[dg.AssetKey("otel_spans_raw")],
                 raise_on_error=False,
             )
+            _tally(args, result, defs)
             failed += not result.success
             status = result.get_asset_materialization_events()[0].materialization.metadata["status"].value if result.success else "FAILED"
             print(f"otel_spans_raw {day}: {status} (run {result.run_id})")
@@ -201,6 +208,13 @@ def check_summary(result) -> CheckSummary:
     )
 
 
+def _tally(args: argparse.Namespace, result, defs) -> None:
+    """Count the run's checks into the demo's tally (`all` keeps one; a single step prints its own lines only)."""
+    tally = getattr(args, "check_tally", None)
+    if tally is not None:
+        tally.add(result, defs)
+
+
 def _otel_days(landing: Landing, settings: Settings) -> list[date]:
     from finops_assets.defs.otel.discovery import discover_day_folders
 
@@ -229,6 +243,7 @@ def models(args: argparse.Namespace) -> int:
         if days:
             runs.append((f"performance {days[0]}..{days[-1]}", build_performance_models(defs, days, instance)))
     for label, result in runs:
+        _tally(args, result, defs)
         checks = check_summary(result)
         models_built = {e.materialization.asset_key for e in result.get_asset_materialization_events()}
         # WARN checks (anomalies, quarantined spans, request-count jumps) report without failing the demo.
@@ -347,9 +362,19 @@ def _marts_summary(con, marts: str) -> None:
             print(f"{cloud:<6} {models:>3} models {tokens:>22,.0f} tokens {format_decimal(cost):>22} {currency}")
 
 
+def print_checks(args: argparse.Namespace) -> int:
+    """Print the tally of every check the demo's runs evaluated; an ERROR check that failed fails the demo."""
+    print(args.check_tally.format())
+    return 1 if args.check_tally.failed("ERROR") else 0
+
+
 def demo(args: argparse.Namespace) -> int:
     """The whole `make demo` in one process (importing dbt and Dagster once): generate, load, restate the
-    newest month, load again, build the models, print the summary, write the cost report (its path last)."""
+    newest month, load again, build the models, print the summary and the checks, write the cost report (its path
+    last). The demo fails when an ERROR check failed; a failed WARN check is listed by name."""
+    from finops_assets.demo.check_report import CheckTally
+
+    args.check_tally = CheckTally()
     steps = [
         lambda: generate(args),
         lambda: materialize(args),
@@ -357,6 +382,7 @@ def demo(args: argparse.Namespace) -> int:
         lambda: materialize(args),
         lambda: models(args),
         lambda: summary(args),
+        lambda: print_checks(args),
         lambda: report(args),
     ]
     for step in steps:

@@ -4,7 +4,7 @@ Every cell is computed by DuckDB SQL from a hash of (seed, month, row, field), s
 whatever the thread count, and 10 million rows take minutes, not hours: no row passes through Python.
 The text is deliberately awkward where real exports are: costs with 10 decimals and some in E-notation,
 empty numeric cells, descriptions holding commas, quotes and newlines, untagged rows, several line item
-types, several CSV.gz parts per month, and restated months (a second assembly that adds a tag column).
+types, several CSV.gz parts per month, and restated months (a second assembly, by default with one more tag column).
 
 Dimension values (services, regions, environments, teams) are shared with the other clouds' demo data.
 Amazon Bedrock lines are LLM usage as CUR writes it (BEDROCK_USAGE): one usage type per model and token type, in
@@ -331,16 +331,18 @@ def generate_aws_cur(
 def restate_aws_cur(
     landing_root: Path, months: list[date], rows_per_month: int, seed: int, *, prefix: str = "aws_cur",
     report_name: str = "finops-demo", s3_prefix: str = "cur", parts_per_month: int = 3, account: str = "123456789012",
+    new_tag: bool = True,
 ) -> list[GeneratedAssembly]:
-    """Write a second assembly for months already generated, as AWS does when it restates a month: more rows,
-    other values and one more tag column; the month-level manifest then names it."""
+    """Write a second assembly for months already generated, as AWS does when it restates a month: more rows and
+    other values; with `new_tag`, one more tag column too (a cost allocation tag activated since, which the
+    `schema_drift` check reports). The month-level manifest then names it."""
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone='UTC'")
         return [
             _write_restatement(
                 con, Path(landing_root), month, rows_per_month,
-                _common(seed, prefix, report_name, s3_prefix, parts_per_month, account, False),
+                _common(seed, prefix, report_name, s3_prefix, parts_per_month, account, False), new_tag=new_tag,
             )
             for month in sorted(months)
         ]
@@ -348,6 +350,7 @@ def restate_aws_cur(
         con.close()
 
 
-def _write_restatement(con, landing_root: Path, month: date, rows_per_month: int, common: dict) -> GeneratedAssembly:
+def _write_restatement(con, landing_root: Path, month: date, rows_per_month: int, common: dict, *,
+                       new_tag: bool = True) -> GeneratedAssembly:
     rows = rows_per_month + rows_per_month // 10 + 1
-    return _write_assembly(con, landing_root, month, 2, rows=rows, extra_tag=True, **common)
+    return _write_assembly(con, landing_root, month, 2, rows=rows, extra_tag=new_tag, **common)

@@ -1,4 +1,6 @@
-{#- No NaN or infinity in any measure of the performance facts. -#}
+{#- No NaN or infinity in any measure of the performance facts. Shown in Dagster on fact_performance_cost_joined, the
+    last of the four it reads. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'fact_performance_cost_joined'}}}) }}
 {%- set measures = ['duration_p50_ms', 'duration_p75_ms', 'duration_p90_ms', 'duration_p95_ms', 'duration_p99_ms', 'duration_p999_ms',
                     'duration_avg_ms', 'duration_max_ms', 'requests_per_second', 'error_rate', 'request_bytes_avg', 'response_bytes_avg'] -%}
 {%- for model in ['fact_performance_metrics_hourly', 'fact_performance_metrics_daily'] %}

@@ -68,8 +68,18 @@ def day_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
     return {"min_day": window.start.date().isoformat(), "max_day": window.end.date().isoformat()}
 
 
+def threshold_vars(settings: Settings) -> dict[str, float]:
+    """The anomaly thresholds of the WARN data tests (FINOPS_* settings) as the dbt vars the tests read."""
+    return {
+        "cost_anomaly_factor": settings.cost_anomaly_factor,
+        "cost_anomaly_trailing_days": settings.cost_anomaly_trailing_days,
+        "perf_request_jump_factor": settings.request_jump_factor,
+    }
+
+
 def build_dbt_assets(settings: Settings) -> list[dg.AssetsDefinition]:
     project = finops_dbt_project()
+    thresholds = threshold_vars(settings)
     translator = FinopsDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
     @dbt_assets(
@@ -83,7 +93,7 @@ def build_dbt_assets(settings: Settings) -> list[dg.AssetsDefinition]:
         dagster_dbt_translator=translator,
     )
     def finops_dbt_monthly(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt.cli(["build", "--vars", json.dumps(month_vars(context))], context=context).stream()
+        yield from dbt.cli(["build", "--vars", json.dumps({**month_vars(context), **thresholds})], context=context).stream()
 
     @dbt_assets(
         manifest=project.manifest_path,
@@ -95,7 +105,7 @@ def build_dbt_assets(settings: Settings) -> list[dg.AssetsDefinition]:
         dagster_dbt_translator=translator,
     )
     def finops_dbt_daily(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt.cli(["build", "--vars", json.dumps(day_vars(context))], context=context).stream()
+        yield from dbt.cli(["build", "--vars", json.dumps({**day_vars(context), **thresholds})], context=context).stream()
 
     @dbt_assets(
         manifest=project.manifest_path,
