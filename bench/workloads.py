@@ -143,11 +143,13 @@ def marts(args) -> None:
     with dg.DagsterInstance.get() as instance:
         result = build_models(build_definitions(load_settings()), dataset.month_dates, instance)
     seconds = time.perf_counter() - started
-    checks = [e for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
-    failed = [e.event_specific_data.check_name for e in checks if not e.event_specific_data.passed]
+    checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    # dbt tests of severity error must pass; warnings (the cost-anomaly WARN on generated data) only report.
+    failed = [c.check_name for c in checks if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR]
     if not result.success or failed:
         raise RuntimeError(f"dbt build failed (run {result.run_id}); failed checks: {failed}")
-    _emit({"seconds": seconds, "checks": len(checks)})
+    _emit({"seconds": seconds, "checks": len(checks), "steps": step_seconds(result),
+           "warnings": sorted(c.check_name for c in checks if not c.passed)})
 
 
 def month(args) -> None:
