@@ -127,15 +127,33 @@ def render_markdown(data: dict, targets: Targets) -> str:
     return "\n".join(lines) + "\n"
 
 
-# What every run pays whatever the scale (read from the runs' logs under bench/.cache/logs/).
+# What every run pays whatever the scale (read from the runs' logs under bench/.cache/logs/ and py-spy profiles of the
+# workloads at 4 months x 250,000 rows).
 NOTES = [
-    "- Each Dagster run creates run and event records in the instance (sqlite here) and resolves the month's "
-    "manifest and checks its files' headers before the DuckDB load starts.",
-    "- The multiprocess executor starts two Python processes per month (`dagster asset materialize`, then the step "
-    "process), each importing Dagster, dbt and the definitions (~0.5 GiB RSS each); the DuckDB file has a single "
-    "writer, so concurrent runs wait for its lock and the months still load one at a time.",
-    "- Each dbt step starts the dbt CLI (`dbt build`: imports, manifest load, adapter), and dagster-dbt first runs "
-    "`dbt --version` in a subprocess once per resource instance, i.e. once per run. The cost marts are two dbt "
-    "invocations (the monthly models over the month range, then the dimensions), so the restated month pays "
-    "these start-ups twice on top of its raw load.",
+    "- The raw history is one run (a single-run backfill): Dagster's fixed cost (definitions, the run and its event "
+    "records) is paid once, not per month. Per month remain: describing it (listing the month-level manifests, "
+    "reading the manifest, checking each part's CSV header: ~0.25 s), its own DuckDB transaction (DELETE, "
+    "INSERT ... SELECT from read_csv, the month's row count and cost, tracking row, preview) and a checkpoint when "
+    "the connection closes. The raw checks run once over the range (grouped screening queries, then only the months "
+    "they flag); their time grows with the rows (the duplicate-key screen groups every line item).",
+    "- Every Python process that imports the definitions (the `dagster` CLI, each step process of the multiprocess "
+    "executor, the dbt CLI for its own packages) pays ~7 s of CPU for imports (Dagster, dagster-dbt, the Google "
+    "and AWS clients), twice that when the bytecode is not compiled (PYTHONDONTWRITEBYTECODE is set on this "
+    "machine: `make install` now compiles it at install time). The multiprocess executor starts three such "
+    "processes (the CLI, the load step, the checks step).",
+    "- Each dbt invocation starts the dbt CLI (imports, project and profile), parses the project and, on exit, "
+    "closes its DuckDB connection (a checkpoint of what it wrote). dagster-dbt gives every invocation a fresh target "
+    "folder seeded with the project's parse cache; that cache was written by `make install` with another profile "
+    "(the warehouse path) and no vars, so dbt re-parsed the whole project every time (`Unable to do partial parsing "
+    "because config vars, config profile, or config target have changed`). The assets now write each invocation's "
+    "cache back: an invocation with the same profile and vars (the dimensions of every run, a month reloaded again) "
+    "skips the parse; a new month range still changes the vars and parses once. dagster-dbt also runs "
+    "`dbt --version` in its own Python process once per run.",
+    "- The restated month is one run: raw load and its checks, then two dbt invocations (the monthly models for the "
+    "month, then the dimensions, which are unpartitioned assets of their own). Every dbt model and test becomes a "
+    "Dagster event stored in the instance (sqlite here); each test's check evaluation also looks up its target "
+    "materialization in the instance.",
+    "- In the cost marts, `int_cost_focus` (every cloud's line items in FOCUS columns, the AWS amortisation rules) "
+    "dominates, followed by `fact_cost_hourly`; the dbt tests (85) are the rest. See the dbt step seconds in "
+    "results.json (`marts_steps_s`, `restated_month_steps_s`).",
 ]

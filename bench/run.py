@@ -216,6 +216,9 @@ def results(dataset: Dataset, steps: dict[str, Step], args: argparse.Namespace) 
         "raw_plus_marts_s": raw + steps["marts"].seconds(),
         "restated_month_s": steps["restated_month"].seconds(),
         "restated_month_raw_s": median(r.report["raw_seconds"] for r in steps["restated_month"].runs),
+        # Each Dagster step's own seconds (raw load, raw checks, dbt monthly models, dbt dimensions), last run.
+        "restated_month_steps_s": steps["restated_month"].runs[-1].report.get("steps", {}),
+        "marts_steps_s": steps["marts"].runs[-1].report.get("steps", {}),
         "restated_month_rows": dataset.restated_rows,
         # The memory target is the load's (streaming, whatever the month size): the best executor's process tree.
         "peak_rss_bytes": executor_steps[best].peak_rss(),
