@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parts", type=int, default=4, help="CSV.gz parts per month")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--dlt-repeats", type=int, default=None,
-                        help="runs of the dlt peer (default: --repeats; it loads one month at ~1k rows/s)")
+                        help="runs of the dlt peer (default: --repeats; it loads one month)")
     parser.add_argument("--cache", default=str(BENCH_DIR / ".cache"))
     parser.add_argument("--out", default=str(BENCH_DIR), help="folder of RESULTS.md and results.json")
     parser.add_argument("--dlt-python", default=str(BENCH_DIR / ".venv-dlt" / "bin" / "python"))
