@@ -1,6 +1,10 @@
 """One factory for the monthly raw billing assets: every source is "find the month's current export, describe
 it as a LoadRequest"; the warehouse IO manager does the rest.
 
+A backfill is one run (`BackfillPolicy.single_run()`): the run's partition range arrives as one LoadBatch of
+every month, newest first, which the IO manager loads month by month (each replaced atomically, skipped when its
+export version is already loaded, tracked and reported with its own metadata). A sensor's run holds one month.
+
 (No `from __future__ import annotations` here: Dagster reads the asset function's annotations at runtime.)
 """
 
@@ -12,10 +16,10 @@ from pydantic import Field
 
 from finops_assets.landing import Landing
 from finops_assets.landing.resource import LandingResource
-from finops_assets.partitions import billing_month_partitions
+from finops_assets.partitions import backfill_order, billing_month_partitions
 from finops_assets.retries import retry_transient, transient_retry_policy
 from finops_assets.settings import Settings
-from finops_assets.warehouse.load_request import LoadRequest
+from finops_assets.warehouse.load_request import LoadBatch, LoadRequest
 
 # (landing, month, force) -> the month's load request; raises LookupError when the month has no export.
 DescribeMonth = Callable[[Landing, date, bool], LoadRequest]
@@ -42,19 +46,28 @@ def build_raw_month_asset(
         tags={"finops/source": source},
         metadata={"partition_expr": partition_expr},
         description=description,
+        # A backfill of the history is one run, not one per month: the fixed cost of a run is paid once.
+        backfill_policy=dg.BackfillPolicy.single_run(),
     )
-    def raw_month(context: dg.AssetExecutionContext, config: RawLoadConfig, landing: LandingResource) -> LoadRequest:
-        month = date.fromisoformat(context.partition_key)
+    def raw_month(context: dg.AssetExecutionContext, config: RawLoadConfig, landing: LandingResource) -> LoadBatch:
         context.add_output_metadata({"attempt": context.retry_number + 1})
-        try:
-            with retry_transient(retry_policy, context.retry_number):
-                request = describe(landing.get_landing(), month, config.force)
-        except LookupError as exc:
-            raise dg.Failure(description=str(exc)) from exc
-        context.log.info(
-            f"{source} {request.partition_label}: execution {request.execution_id}, {len(request.files)} files, "
-            f"{request.total_bytes:,} bytes, {len(request.columns)} columns"
-        )
-        return request
+        store = landing.get_landing()
+        requests, missing = [], []
+        # Every month is described before any is loaded: a month without an export fails the run up front.
+        for month in backfill_order([date.fromisoformat(key) for key in context.partition_keys]):
+            try:
+                with retry_transient(retry_policy, context.retry_number):
+                    request = describe(store, month, config.force)
+            except LookupError as exc:
+                missing.append(str(exc))
+                continue
+            context.log.info(
+                f"{source} {request.partition_label}: execution {request.execution_id}, {len(request.files)} files, "
+                f"{request.total_bytes:,} bytes, {len(request.columns)} columns"
+            )
+            requests.append(request)
+        if missing:
+            raise dg.Failure(description="; ".join(missing))
+        return LoadBatch(tuple(requests))
 
     return raw_month

@@ -3,9 +3,16 @@
 A source describes itself once in a `RawCheckSpec` (its `checks.py`): table, partition column, line-item key,
 critical columns, account and currency columns, and how to read its current export from the landing area. The
 factory turns that into one `@multi_asset_check` with the checks of `RAW_CHECKS`, run with every materialization
-and evaluated on the month that run materialized. (The checks themselves are not partitioned: partitioned check
-specs are a preview feature in Dagster 1.13; the run's partition key says which month to look at.) Every check queries the warehouse table through `WarehouseQueries` (so it does not
+and evaluated on the months that run materialized. (The checks themselves are not partitioned: partitioned check
+specs are a preview feature in Dagster 1.13; the run's partition key, or partition key range, says which months to
+look at.) Every check queries the warehouse table through `WarehouseQueries` (so it does not
 trust the loader) and answers with a description a user understands and metadata showing the offending rows.
+
+A single-run backfill materializes a range of months in one run, and Dagster 1.13 takes one result per check and
+run: each check then evaluates every month of the range and answers once, failing when any month fails, with a
+table of every month's outcome and the failing months' details. The table checks first screen the whole range with
+one grouped query (`RawCheck.screen`); only the months it flags are examined one by one. Checks of the source as a
+whole (freshness, daily availability) run once.
 
 ERROR checks are blocking: a failure fails the run and stops its downstream assets (the dbt models). The freshness and availability checks
 describe the whole source rather than the month being loaded, so they are WARN and only report.
@@ -15,7 +22,7 @@ describe the whole source rather than the month being loaded, so they are WARN a
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Callable, Iterable, Iterator, Optional, Protocol
+from typing import Callable, Iterable, Iterator, Optional, Protocol, Sequence
 
 import dagster as dg
 
@@ -23,7 +30,7 @@ from finops_assets.landing import Landing
 from finops_assets.settings import Settings
 from finops_assets.warehouse.load_request import LoadRequest
 from finops_assets.warehouse.metadata import markdown_table
-from finops_assets.warehouse.queries import QueryParam, WarehouseQueries, month_params
+from finops_assets.warehouse.queries import QueryParam, WarehouseQueries, month_params, range_params
 from finops_assets.warehouse.tracking import TRACKING_TABLE, decode_column_types
 
 SAMPLE_ROWS = 10
@@ -118,6 +125,10 @@ class RawCheck:
     description: str
     evaluate: Callable[[CheckInputs], Outcome]
     needs_table: bool = True  # a missing table fails the check before `evaluate` runs
+    per_month: bool = True  # False: the check describes the whole source, evaluated once whatever the months
+    # One grouped query over a range of months: the months that may fail (`evaluate` then examines just those);
+    # None: every month of a range is evaluated on its own.
+    screen: Optional[Callable[[CheckInputs, Sequence[date]], set]] = None
 
 
 def _utc(value: datetime) -> datetime:
@@ -387,49 +398,149 @@ def availability_window_start(last: date, days: int, history_start: Optional[dat
     return max(first, min(history_start, last))
 
 
+# -- screens: one grouped query over a range of months, flagging the months a check must examine -------------
+
+
+def _flagged(inputs: CheckInputs, months: Sequence[date], sql: str) -> set:
+    """Months (first days) returned by `sql`, which selects `month_of(partition)` of offending rows in the range."""
+    return {row[0] for row in inputs.queries.fetch(sql, range_params(months)) if row[0] in set(months)}
+
+
+def _month_of_partition(inputs: CheckInputs) -> str:
+    return inputs.queries.month_of(inputs.queries.column(inputs.spec.partition_column))
+
+
+def screen_duplicates(inputs: CheckInputs, months: Sequence[date]) -> set:
+    q, month = inputs.queries, _month_of_partition(inputs)
+    key = ", ".join(q.column(c) for c in inputs.spec.duplicate_key)
+    return _flagged(inputs, months, f"SELECT DISTINCT m FROM (SELECT {month} AS m FROM {inputs.table} WHERE {inputs.in_month} "
+                                    f"GROUP BY {month}, {key} HAVING COUNT(*) > 1) AS d")
+
+
+def screen_nulls(inputs: CheckInputs, months: Sequence[date]) -> set:
+    q, month = inputs.queries, _month_of_partition(inputs)
+    any_null = " OR ".join(f"{q.column(c)} IS NULL" for c in inputs.spec.critical_columns)
+    flagged = _flagged(inputs, months, f"SELECT DISTINCT {month} FROM {inputs.table} WHERE {inputs.in_month} AND ({any_null})")
+    part = q.column(inputs.spec.partition_column)
+    if q.fetch(f"SELECT COUNT(*) FROM {inputs.table} WHERE {part} IS NULL")[0][0]:
+        return set(months)  # rows without a billing period fail every month's check (they belong to none)
+    return flagged
+
+
+def screen_currencies(inputs: CheckInputs, months: Sequence[date]) -> set:
+    q, month = inputs.queries, _month_of_partition(inputs)
+    account, currency = q.column(inputs.spec.account_column), q.column(inputs.spec.currency_column)
+    return _flagged(inputs, months, f"SELECT DISTINCT {month} FROM {inputs.table} WHERE {inputs.in_month} "
+                                    f"GROUP BY {month}, {account} HAVING COUNT(DISTINCT {currency}) > 1")
+
+
+def screen_usage_months(inputs: CheckInputs, months: Sequence[date]) -> set:
+    # A superset: usage in another month than its billing period (sources with lead days allow a few of those days,
+    # which the month's own evaluation tells apart).
+    q, month = inputs.queries, _month_of_partition(inputs)
+    usage = q.column(inputs.spec.usage_start_column)
+    return _flagged(inputs, months, f"SELECT DISTINCT {month} FROM {inputs.table} WHERE {inputs.in_month} "
+                                    f"AND ({usage} IS NULL OR {q.month_of(usage)} <> {month})")
+
+
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
 RAW_CHECKS: tuple[RawCheck, ...] = (
     RawCheck("rows_match_export", ERROR, "Rows in the table equal the rows the load recorded and the manifest's "
              "declared count (Azure dataRowCount); the loaded version is the current export and every file it "
              "references was read.", rows_match_export),
     RawCheck("no_duplicate_line_items", ERROR, "No line item appears twice in the month (the source's line-item key).",
-             no_duplicate_line_items),
+             no_duplicate_line_items, screen=screen_duplicates),
     RawCheck("critical_fields_not_null", ERROR, "Usage start, cost, billing period and account are set on every row.",
-             critical_fields_not_null),
+             critical_fields_not_null, screen=screen_nulls),
     RawCheck("one_currency_per_account", ERROR, "Each billing account bills the month in a single currency.",
-             one_currency_per_account),
+             one_currency_per_account, screen=screen_currencies),
     RawCheck("usage_inside_billing_month", ERROR, "Every usage start falls inside its billing month.",
-             usage_inside_billing_month),
+             usage_inside_billing_month, screen=screen_usage_months),
     RawCheck("schema_drift", WARN, "Columns added, removed or retyped between the previous and the current export "
              "version (from _load_tracking).", schema_drift, needs_table=False),
     RawCheck("fresh_after_newest_export", WARN, "The newest export in the landing area is loaded, or arrived less than "
-             "FINOPS_FRESHNESS_HOURS ago.", fresh_after_newest_export, needs_table=False),
+             "FINOPS_FRESHNESS_HOURS ago.", fresh_after_newest_export, needs_table=False, per_month=False),
     RawCheck("daily_cost_rows", WARN, "Each of the last FINOPS_AVAILABILITY_DAYS days (ending at the newest usage day "
-             "loaded, at most yesterday; not before the first loaded month) has cost rows.", daily_cost_rows),
+             "loaded, at most yesterday; not before the first loaded month) has cost rows.", daily_cost_rows, per_month=False),
 )
 
 
-def evaluate(check: RawCheck, inputs: CheckInputs) -> dg.AssetCheckResult:
-    """One check on one month, as the result Dagster records (tests call this on real warehouse files)."""
+def _missing(inputs: CheckInputs, check: RawCheck) -> Optional[Outcome]:
     if (check.needs_table and not inputs.queries.has_table(inputs.spec.asset)) or not inputs.queries.has_table(TRACKING_TABLE):
-        outcome = Outcome(False, f"{inputs.label}: not loaded yet (no table {inputs.spec.asset} or {TRACKING_TABLE})", {})
-    else:
-        outcome = check.evaluate(inputs)
+        return Outcome(False, f"{inputs.label}: not loaded yet (no table {inputs.spec.asset} or {TRACKING_TABLE})", {})
+    return None
+
+
+def _result(check: RawCheck, spec: RawCheckSpec, outcome: Outcome) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
-        asset_key=inputs.spec.asset, check_name=check.name, passed=outcome.passed, severity=check.severity,
+        asset_key=spec.asset, check_name=check.name, passed=outcome.passed, severity=check.severity,
         description=outcome.description, metadata=outcome.metadata,
     )
 
 
-def checked_month(context: dg.AssetCheckExecutionContext, queries: WarehouseQueries, spec: RawCheckSpec) -> date:
-    """The month the run materialized; run on its own (no partition), the newest month loaded."""
+def evaluate(check: RawCheck, inputs: CheckInputs) -> dg.AssetCheckResult:
+    """One check on one month, as the result Dagster records (tests call this on real warehouse files)."""
+    return _result(check, inputs.spec, _missing(inputs, check) or check.evaluate(inputs))
+
+
+def month_outcomes(check: RawCheck, inputs: CheckInputs, months: Sequence[date]) -> dict:
+    """The check's outcome for each month (a screened check examines only the months its grouped query flags)."""
+    if (missing := _missing(inputs, check)) is not None:
+        return {month: missing for month in months}
+    flagged = check.screen(inputs, months) if check.screen and len(months) > 1 else set(months)
+    outcomes = {}
+    for month in months:
+        month_inputs = CheckInputs(inputs.spec, inputs.queries, inputs.landing, month, inputs.now, inputs.thresholds)
+        outcomes[month] = (check.evaluate(month_inputs) if month in flagged
+                           else Outcome(True, f"{month_inputs.label}: passed ({check.description})", {}))
+    return outcomes
+
+
+# Failing months whose full metadata (offending rows) is attached to a range's result; the table lists them all.
+DETAILED_FAILURES = 5
+
+
+def range_outcome(spec: RawCheckSpec, outcomes: dict) -> Outcome:
+    """One outcome for a range of months: passed when every month passed; the months' outcomes as a table."""
+    failed = [m for m, o in sorted(outcomes.items()) if not o.passed]
+    first, last = min(outcomes), max(outcomes)
+    span = f"{spec.asset} {first:%Y-%m} .. {last:%Y-%m} ({len(outcomes)} months)"
+    metadata = {
+        "months_checked": dg.MetadataValue.int(len(outcomes)),
+        "months_failed": dg.MetadataValue.json([f"{m:%Y-%m}" for m in failed]),
+        "months": dg.MetadataValue.md(markdown_table(
+            ["month", "passed", "result"],
+            [(f"{m:%Y-%m}", "yes" if o.passed else "NO", o.description) for m, o in sorted(outcomes.items())])),
+    }
+    for month in failed[:DETAILED_FAILURES]:
+        metadata.update({f"{month:%Y-%m} {key}": value for key, value in outcomes[month].metadata.items()})
+    if not failed:
+        return Outcome(True, f"{span}: every month passed", metadata)
+    details = "; ".join(outcomes[m].description for m in failed[:DETAILED_FAILURES])
+    more = f" (and {len(failed) - DETAILED_FAILURES} more)" if len(failed) > DETAILED_FAILURES else ""
+    return Outcome(False, f"{span}: {len(failed)} months fail: {details}{more}", metadata)
+
+
+def evaluate_months(check: RawCheck, inputs: CheckInputs, months: Sequence[date]) -> dg.AssetCheckResult:
+    """The check over the run's months: one month as `evaluate`; a range answered once (see `range_outcome`)."""
+    if len(months) == 1 or not check.per_month:
+        month = max(months)
+        return evaluate(check, CheckInputs(inputs.spec, inputs.queries, inputs.landing, month, inputs.now, inputs.thresholds))
+    return _result(check, inputs.spec, range_outcome(inputs.spec, month_outcomes(check, inputs, months)))
+
+
+def checked_months(context: dg.AssetCheckExecutionContext, queries: WarehouseQueries, spec: RawCheckSpec) -> list:
+    """The months the run materialized (a single-run backfill: its whole range); run on its own (no partition), the
+    newest month loaded."""
     if context.has_partition_key:
-        return date.fromisoformat(context.partition_key)
+        return [date.fromisoformat(context.partition_key)]
+    if context.has_partition_key_range:
+        return sorted(date.fromisoformat(key) for key in context.partition_keys)
     rows = queries.fetch(f"SELECT MAX(billing_month) FROM {queries.table(TRACKING_TABLE)} WHERE source = {queries.param('source')}",
                          [QueryParam("source", "STRING", spec.source)]) if queries.has_table(TRACKING_TABLE) else []
     if not rows or rows[0][0] is None:
         raise dg.Failure(description=f"{spec.asset}: no month is loaded yet, nothing to check")
-    return rows[0][0]
+    return [rows[0][0]]
 
 
 def build_raw_checks(spec: RawCheckSpec, settings: Settings) -> dg.AssetChecksDefinition:
@@ -449,11 +560,11 @@ def build_raw_checks(spec: RawCheckSpec, settings: Settings) -> dg.AssetChecksDe
     def raw_checks(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
         landing = context.resources.landing.get_landing()
         with context.resources.warehouse_queries.open() as queries:
-            month = checked_month(context, queries, spec)
-            inputs = CheckInputs(spec, queries, landing, month, datetime.now(timezone.utc), thresholds)
+            months = checked_months(context, queries, spec)
+            inputs = CheckInputs(spec, queries, landing, max(months), datetime.now(timezone.utc), thresholds)
             selected = {key.name for key in context.selected_asset_check_keys}
             for check in RAW_CHECKS:
                 if check.name in selected:
-                    yield evaluate(check, inputs)
+                    yield evaluate_months(check, inputs, months)
 
     return raw_checks

@@ -1,8 +1,10 @@
-"""Dagster IO managers over the warehouses. Raw assets return a `LoadRequest`; these load it.
+"""Dagster IO managers over the warehouses. Raw assets return a `LoadBatch` (one `LoadRequest` per partition of
+the run; a bare `LoadRequest` is accepted too); these load it, month by month.
 
-The table is named after the asset (`billing_raw.aws_cur_raw`); the partition key must be the
-request's billing month. Downstream Python consumers receive a `WarehouseTable` reference, never
-the rows (dbt reads the tables directly).
+The table is named after the asset (`billing_raw.aws_cur_raw`); the run's partition keys must be the requests'
+billing months. Each month is loaded, skipped or replaced on its own and gets its own materialization metadata
+(a single-run backfill of a range materializes every month of it, each with what happened to it). Downstream
+Python consumers receive a `WarehouseTable` reference, never the rows (dbt reads the tables directly).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from finops_assets.retries import retry_transient, transient_retry_policy
 from finops_assets.warehouse.bigquery_resource import FinopsBigQueryResource
 from finops_assets.warehouse.bigquery_warehouse import BigQueryWarehouse
 from finops_assets.warehouse.duckdb_warehouse import DuckDBWarehouse
-from finops_assets.warehouse.load_request import LoadError, LoadRequest
+from finops_assets.warehouse.load_request import LoadBatch, LoadError, LoadRequest, LoadResult
 from finops_assets.warehouse.metadata import load_metadata
 
 
@@ -36,14 +38,34 @@ def table_name(context: dg.OutputContext | dg.InputContext) -> str:
     return context.asset_key.path[-1]
 
 
-def check_partition(context: dg.OutputContext, request: LoadRequest) -> None:
-    if context.has_asset_partitions:
-        key = context.asset_partition_key
-        if key != request.billing_month.isoformat():
-            raise LoadError(
-                f"{request.manifest_uri}: the load request is for {request.partition_label} "
-                f"but the partition being materialized is {key}"
-            )
+def batch_requests(obj: LoadBatch | LoadRequest) -> tuple[LoadRequest, ...]:
+    return obj.requests if isinstance(obj, LoadBatch) else (obj,)
+
+
+def check_partitions(context: dg.OutputContext, requests: tuple[LoadRequest, ...]) -> None:
+    """The requests must be exactly the run's partitions (one each), whatever their load order."""
+    if not context.has_asset_partitions:
+        return
+    keys = sorted(context.asset_partition_keys)
+    asked = sorted(r.partition_key for r in requests)
+    if asked != keys:
+        first = requests[0] if requests else None
+        where = f"{first.manifest_uri}: " if first else ""
+        labels = ", ".join(r.partition_label for r in requests) or "nothing"
+        shown = keys[0] if len(keys) == 1 else f"{keys[0]}...{keys[-1]} ({len(keys)} partitions)"
+        raise LoadError(f"{where}the load request is for {labels} but the partition being materialized is {shown}")
+
+
+def record_month(context: dg.OutputContext, request: LoadRequest, result: LoadResult, table: str) -> None:
+    """The month's materialization metadata: on the run's one output, or scoped to the month's partition when the
+    run materializes a range (every month's materialization then says what happened to that month)."""
+    if result.skipped:
+        context.log.info(f"{request.source} {request.partition_label}: execution {request.execution_id} already loaded")
+    metadata = load_metadata(request, result, table)
+    if context.has_asset_partitions and len(context.asset_partition_keys) > 1:
+        context.step_context.add_asset_metadata(metadata, partition_key=request.partition_key)
+    else:
+        context.add_output_metadata(metadata)
 
 
 def previous_attempts(context: dg.OutputContext) -> int:
@@ -67,17 +89,18 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
         default=None, description="The landing area, to stage remote (s3://, gs://) files DuckDB cannot read itself."
     )
 
-    def handle_output(self, context: dg.OutputContext, obj: LoadRequest | None) -> None:
+    def handle_output(self, context: dg.OutputContext, obj: LoadBatch | LoadRequest | None) -> None:
         if obj is None:
             return
-        check_partition(context, obj)
+        requests = batch_requests(obj)
+        check_partitions(context, requests)
         table = table_name(context)
-        with retry_transient(transient_retry_policy(self.retry_delay_seconds), previous_attempts(context)):
-            landing = self.landing.get_landing() if self.landing is not None else None
-            result = DuckDBWarehouse(self.database, self.raw_schema, landing).load(obj, table)
-        if result.skipped:
-            context.log.info(f"{obj.source} {obj.partition_label}: execution {obj.execution_id} already loaded")
-        context.add_output_metadata(load_metadata(obj, result, f"{self.raw_schema}.{table}"))
+        landing = self.landing.get_landing() if self.landing is not None else None
+        warehouse = DuckDBWarehouse(self.database, self.raw_schema, landing)
+        for request in requests:
+            with retry_transient(transient_retry_policy(self.retry_delay_seconds), previous_attempts(context)):
+                result = warehouse.load(request, table)
+            record_month(context, request, result, f"{self.raw_schema}.{table}")
 
     def load_input(self, context: dg.InputContext) -> WarehouseTable:
         return WarehouseTable("duckdb", self.raw_schema, table_name(context), partition_month(context))
@@ -95,18 +118,20 @@ class BigQueryWarehouseIOManager(dg.ConfigurableIOManager):
         location = self.bigquery.bigquery.location or "US"
         return BigQueryWarehouse(client=client, project=project, dataset=self.dataset, location=location)
 
-    def handle_output(self, context: dg.OutputContext, obj: LoadRequest | None) -> None:
+    def handle_output(self, context: dg.OutputContext, obj: LoadBatch | LoadRequest | None) -> None:
         if obj is None:
             return
-        check_partition(context, obj)
+        requests = batch_requests(obj)
+        check_partitions(context, requests)
         table = table_name(context)
-        with retry_transient(transient_retry_policy(self.retry_delay_seconds), previous_attempts(context)):
-            with self.bigquery.get_client() as client:
-                warehouse = self._warehouse(client)
-                result = warehouse.load(obj, table)
-        if result.skipped:
-            context.log.info(f"{obj.source} {obj.partition_label}: execution {obj.execution_id} already loaded")
-        context.add_output_metadata(load_metadata(obj, result, warehouse.table_id(table)))
+        with self.bigquery.get_client() as client:
+            warehouse = self._warehouse(client)
+            for request in requests:
+                # Each month is its own load job into its partition decorator; a transient error retries the step,
+                # and the months already loaded are then skipped (their execution id is tracked).
+                with retry_transient(transient_retry_policy(self.retry_delay_seconds), previous_attempts(context)):
+                    result = warehouse.load(request, table)
+                record_month(context, request, result, warehouse.table_id(table))
 
     def load_input(self, context: dg.InputContext) -> WarehouseTable:
         dataset = f"{self.bigquery.bigquery.project}.{self.dataset}" if self.bigquery.bigquery.project else self.dataset

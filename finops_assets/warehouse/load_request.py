@@ -102,6 +102,11 @@ class LoadRequest:
         return month_bounds(self.billing_month)
 
     @property
+    def partition_key(self) -> str:
+        """The Dagster partition key of the month (or day) replaced."""
+        return self.billing_month.isoformat()
+
+    @property
     def total_bytes(self) -> int:
         return sum(f.size for f in self.files)
 
@@ -110,6 +115,19 @@ class LoadRequest:
             if column.name == name:
                 return column
         raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class LoadBatch:
+    """What a raw asset returns: one LoadRequest per partition of the run, in load order. A run of one partition
+    holds one; a single-run backfill of a partition range holds every month (or day) of the range, each loaded
+    and replaced on its own (its own transaction or partition write, its own `_load_tracking` row)."""
+
+    requests: tuple[LoadRequest, ...]
+
+    @property
+    def partition_keys(self) -> list[str]:
+        return [r.partition_key for r in self.requests]
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,10 @@ class WarehouseQueries(Protocol):
 
     def param(self, name: str) -> str: ...
 
+    def month_of(self, column_sql: str) -> str:
+        """The first day (DATE) of the month of a TIMESTAMP expression: grouping a range of months in one query."""
+        ...
+
     def has_table(self, name: str) -> bool: ...
 
     def fetch(self, sql: str, params: Sequence[QueryParam] = ()) -> list[tuple]: ...
@@ -75,6 +79,9 @@ class DuckDBQueries:
     def param(self, name: str) -> str:
         return f"${name}"
 
+    def month_of(self, column_sql: str) -> str:
+        return f"CAST(date_trunc('month', {column_sql}) AS DATE)"
+
     def has_table(self, name: str) -> bool:
         return bool(self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [self.schema, name]
@@ -99,6 +106,9 @@ class BigQueryQueries:
 
     def param(self, name: str) -> str:
         return f"@{name}"
+
+    def month_of(self, column_sql: str) -> str:
+        return f"DATE_TRUNC(DATE({column_sql}), MONTH)"
 
     def has_table(self, name: str) -> bool:
         try:
@@ -154,3 +164,9 @@ def month_params(month: date) -> list[QueryParam]:
     """[start, end) of a billing month as TIMESTAMP parameters `month_start` / `month_end`."""
     start, end = month_bounds(month)
     return [QueryParam("month_start", "TIMESTAMP", start), QueryParam("month_end", "TIMESTAMP", end)]
+
+
+def range_params(months: Sequence[date]) -> list[QueryParam]:
+    """[first month's start, last month's end) as the same `month_start` / `month_end` parameters."""
+    return [QueryParam("month_start", "TIMESTAMP", month_bounds(min(months))[0]),
+            QueryParam("month_end", "TIMESTAMP", month_bounds(max(months))[1])]

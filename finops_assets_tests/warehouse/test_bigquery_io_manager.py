@@ -297,3 +297,29 @@ def test_data_exports_month_loads_maps_as_key_value_records_and_costs_as_bignume
     params = {p["name"]: p["parameterValue"]["value"] for p in insert["queryParameters"]}
     assert (params["source"], params["execution_id"], params["month"]) == ("aws_data_exports", "exec-1", "2025-09-01")
     assert meta["total_unblended_cost"] == "42.000000000000000001"
+
+
+def test_a_partition_range_is_one_run_with_a_load_job_and_a_tracking_row_per_month(landing, prod_defs, recorder):
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+    august = date(2025, 8, 1)
+    exports = {month: CurExport(landing, month, f"assembly-{month:%m}", rows=sample_rows(month, 40)).write()
+               for month in (august, MONTH)}
+    result = dg.materialize(
+        [prod_defs.resolve_assets_def("aws_cur_raw")], instance=dg.DagsterInstance.ephemeral(),
+        tags={ASSET_PARTITION_RANGE_START_TAG: august.isoformat(), ASSET_PARTITION_RANGE_END_TAG: MONTH.isoformat()},
+    )
+
+    # Newest month first (it types the table), each into its own partition decorator from its own files.
+    loads = recorder.job_configs("load")
+    assert [load["destinationTable"]["tableId"] for load in loads] == ["aws_cur_raw$202509", "aws_cur_raw$202508"]
+    assert loads[1]["sourceUris"] == [str(exports[august].data_path(1)), str(exports[august].data_path(2))]
+    assert all(load["writeDisposition"] == "WRITE_TRUNCATE" for load in loads)
+    inserts = [q for q in recorder.job_configs("query") if q["query"].lstrip().startswith("INSERT INTO")]
+    tracked = [{p["name"]: p["parameterValue"]["value"] for p in q["queryParameters"]} for q in inserts]
+    assert [(t["month"], t["execution_id"]) for t in tracked] == [("2025-09-01", "assembly-09"), ("2025-08-01", "assembly-08")]
+    metadata = {e.materialization.partition: {k: v.value for k, v in e.materialization.metadata.items()}
+                for e in result.get_asset_materialization_events()}
+    assert {p: (m["execution_id"], m["dagster/row_count"]) for p, m in metadata.items()} == {
+        "2025-08-01": ("assembly-08", 40), "2025-09-01": ("assembly-09", 40)}
+    assert metadata["2025-08-01"]["table"] == f"{PROJECT}.billing_raw.aws_cur_raw"

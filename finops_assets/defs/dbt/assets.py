@@ -5,7 +5,11 @@ groups follow the dbt folders (staging, intermediate, marts); dbt tests become a
 """
 
 import json
-from typing import Any, Mapping, Optional
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Optional
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
@@ -77,6 +81,32 @@ def threshold_vars(settings: Settings) -> dict[str, float]:
     }
 
 
+# dbt's parse cache. dagster-dbt gives every invocation a fresh target folder and seeds it with the project target's
+# copy, which `make install` wrote with another profile (the warehouse path differs) and no vars: dbt then parses
+# the whole project again at every invocation. Writing each invocation's cache back keeps it warm for the next
+# invocation with the same profile and vars (the dimensions every run; a month reloaded again, e.g. the open month).
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
+
+def keep_partial_parse(invocation_target: Path, project_target: Path) -> None:
+    """Replace the project's parse cache with the invocation's, atomically (parallel runs may read it)."""
+    source = Path(invocation_target) / PARTIAL_PARSE_FILE
+    if not source.exists():
+        return
+    project_target.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=project_target, prefix=f".{PARTIAL_PARSE_FILE}.")
+    os.close(handle)
+    shutil.copyfile(source, temporary)
+    os.replace(temporary, project_target / PARTIAL_PARSE_FILE)
+
+
+def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[str]) -> Iterator:
+    invocation = dbt.cli(["build", *args], context=context)
+    yield from invocation.stream()
+    project = finops_dbt_project()
+    keep_partial_parse(invocation.target_path, Path(project.project_dir) / project.target_path)
+
+
 def build_dbt_assets(settings: Settings) -> list[dg.AssetsDefinition]:
     project = finops_dbt_project()
     thresholds = threshold_vars(settings)
@@ -93,7 +123,7 @@ def build_dbt_assets(settings: Settings) -> list[dg.AssetsDefinition]:
         dagster_dbt_translator=translator,
     )
     def finops_dbt_monthly(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt.cli(["build", "--vars", json.dumps({**month_vars(context), **thresholds})], context=context).stream()
+        yield from dbt_build(context, dbt, ["--vars", json.dumps({**month_vars(context), **thresholds})])
 
     @dbt_assets(
         manifest=project.manifest_path,
@@ -105,7 +135,7 @@ def build_dbt_assets(settings: Settings) -> list[dg.AssetsDefinition]:
         dagster_dbt_translator=translator,
     )
     def finops_dbt_daily(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt.cli(["build", "--vars", json.dumps({**day_vars(context), **thresholds})], context=context).stream()
+        yield from dbt_build(context, dbt, ["--vars", json.dumps({**day_vars(context), **thresholds})])
 
     @dbt_assets(
         manifest=project.manifest_path,
@@ -115,6 +145,6 @@ def build_dbt_assets(settings: Settings) -> list[dg.AssetsDefinition]:
         dagster_dbt_translator=translator,
     )
     def finops_dbt_dimensions(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt.cli(["build"], context=context).stream()
+        yield from dbt_build(context, dbt, [])
 
     return [finops_dbt_monthly, finops_dbt_daily, finops_dbt_dimensions]
