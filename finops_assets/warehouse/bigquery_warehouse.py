@@ -144,7 +144,8 @@ class BigQueryWarehouse:
         previous = self._previous_load(request)
         if already_loaded(previous, request):
             row_count, total_cost = self._tracked_totals(request)
-            return skipped_result(request, row_count, format_decimal(total_cost), started)
+            skipped = skipped_result(request, row_count, format_decimal(total_cost), started)
+            return replace(skipped, summary=self._summary(request, table))
         self._ensure_table(request, table)
         destination = f"{self.table_id(table)}${partition_decorator(request)}"
         if request.source_table:
@@ -167,7 +168,7 @@ class BigQueryWarehouse:
             skipped=False, row_count=rows, file_count=len(request.files), bytes=request.total_bytes,
             total_cost=format_decimal(total_cost), columns_added=added, columns_removed=removed,
             previous_execution_id=previous.execution_id if previous and previous.same_month else None,
-            seconds=time.monotonic() - started, preview_markdown=preview,
+            seconds=time.monotonic() - started, preview_markdown=preview, summary=self._summary(request, table),
         )
 
     # -- job configs (asserted request by request in the tests) -----------------------------------------
@@ -391,6 +392,19 @@ class BigQueryWarehouse:
             )
             preview = markdown_table(list(request.preview_columns), [tuple(r) for r in rows])
         return total_cost, preview
+
+    def _summary(self, request: LoadRequest, table: str) -> tuple[tuple[str, int], ...]:
+        if request.summary is None:
+            return ()
+        start, end = request.partition_bounds()
+        rows = self._query(
+            request.summary.render("bigquery", self.sql_table(table), "@partition_start", "@partition_end"),
+            [
+                bigquery.ScalarQueryParameter("partition_start", "TIMESTAMP", start.replace(tzinfo=timezone.utc)),
+                bigquery.ScalarQueryParameter("partition_end", "TIMESTAMP", end.replace(tzinfo=timezone.utc)),
+            ],
+        )
+        return tuple((name, int(value)) for name, value in rows[0].items())
 
     def _record(self, request: LoadRequest, table: str, rows: int, total_cost) -> None:
         self._query(

@@ -56,5 +56,7 @@ def test_malformed_span_file_fails_naming_it_and_keeps_the_loaded_day(landing, d
     result = load(defs, raise_on_error=False)
 
     assert not result.success
-    assert "otel/2025/09/30/traces-2.jsonl.gz" in step_failure_message(result)
+    message = step_failure_message(result)
+    assert "LoadError: otel/2025/09/30/traces-2.jsonl.gz: " in message  # the file first, then the problem
+    assert "Malformed JSON" in message and "line 2" in message
     assert rows(settings) == [(datetime(2025, 9, 30), 1)]

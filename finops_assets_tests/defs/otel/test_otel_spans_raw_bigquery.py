@@ -1,6 +1,7 @@
 """The BigQuery path of `otel_spans_raw`, through the real google-cloud-bigquery client against the loopback
 recording server: one NDJSON load job of the day's files into a staging table, then one query job writing the day
-partition (`otel_spans_raw$YYYYMMDD`) with the folder's day as `landing_day`."""
+partition (`otel_spans_raw$YYYYMMDD`) with the folder's day as `landing_day`, then one query job counting the day's
+spans and quarantined spans per reason (stg_otel_spans' rules, rendered for BigQuery) into the metadata."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import date, datetime
 
 import pytest
 
+from finops_assets.defs.otel import quarantine
 from finops_assets.definitions import build_definitions
 from finops_assets.settings import Settings
 from finops_assets_tests.bigquery_recorder import BigQueryRecorder, loader_answers
@@ -15,11 +17,27 @@ from finops_assets_tests.conftest import materialize_month, output_metadata
 from finops_assets_tests.otel_spans import DAY, request, server_span, write_day
 
 PROJECT = "finops-test"
+# What the recorder answers to the quarantine summary: BigQuery does not run here, the query sent is what is checked.
+SUMMARY = {"spans_loaded": 7, "spans_quarantined": 3, "quarantined_missing_ids": 1, "quarantined_invalid_timestamps": 0,
+           "quarantined_end_before_start": 2, "quarantined_duration_out_of_range": 0,
+           "quarantined_outside_arrival_window": 0, "quarantined_unsupported_attribute_type": 0,
+           "quarantined_invalid_attribute_value": 0, "quarantined_missing_service_name": 0}
+
+
+def answers():
+    loader = loader_answers()
+
+    def responder(sql: str):
+        if sql.startswith("select\n    count(*) as spans_loaded"):
+            return [{"name": name, "type": "INTEGER"} for name in SUMMARY], [list(SUMMARY.values())]
+        return loader(sql)
+
+    return responder
 
 
 @pytest.fixture
 def recorder():
-    server = BigQueryRecorder(responder=loader_answers(), load_output_rows=2).start()
+    server = BigQueryRecorder(responder=answers(), load_output_rows=2).start()
     original_answer = server.answer
 
     def answer(method, path, body):
@@ -67,3 +85,21 @@ def test_day_is_one_ndjson_load_job_then_written_to_the_day_partition(landing, p
     params = {p["name"]: p["parameterValue"]["value"] for p in insert["queryParameters"]}
     assert params["source"] == "otel" and params["month"] == "2025-09-30" and params["file_count"] == "2"
     assert meta["day"] == "2025-09-30"
+
+
+def test_the_loaded_day_is_counted_by_the_quarantine_rules_of_stg_otel_spans(landing, prod_defs, recorder):
+    write_day(landing, DAY, "traces-1.jsonl.gz", [request([server_span("a1", datetime(2025, 9, 30, 3), 7)])])
+    meta = output_metadata(materialize_month(prod_defs, DAY, asset="otel_spans_raw"))
+
+    (summary,) = [q for q in recorder.job_configs("query") if "spans_quarantined" in q["query"]]
+    rendered = quarantine.rendered_path("bigquery").read_text()
+    assert summary["query"] == (
+        rendered.replace("__TABLE__", f"`{PROJECT}.billing_raw.otel_spans_raw`")
+        .replace("__PARTITION_START__", "@partition_start").replace("__PARTITION_END__", "@partition_end")
+    )
+    assert "from `finops-test.billing_raw.otel_spans_raw` where landing_day >= @partition_start and landing_day < @partition_end" in summary["query"]
+    params = {p["name"]: (p["parameterType"]["type"], p["parameterValue"]["value"]) for p in summary["queryParameters"]}
+    assert params == {"partition_start": ("TIMESTAMP", "2025-09-30 00:00:00+00:00"),
+                      "partition_end": ("TIMESTAMP", "2025-10-01 00:00:00+00:00")}
+    assert not summary.get("destinationTable")  # read only
+    assert {k: meta[k] for k in SUMMARY} == SUMMARY
