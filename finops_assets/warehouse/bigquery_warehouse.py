@@ -325,7 +325,11 @@ class BigQueryWarehouse:
         try:
             job.result(timeout=JOB_TIMEOUT_SECONDS)
         except Exception as exc:
-            details = "; ".join(str(e.get("message", e)) for e in (getattr(job, "errors", None) or [])[:5])
+            # BigQuery names the file a read error is in as the error's `location` (a gs:// URI) when it knows it.
+            details = "; ".join(
+                f"{e['location']}: {e.get('message', e)}" if e.get("location") else str(e.get("message", e))
+                for e in (getattr(job, "errors", None) or [])[:5]
+            )
             raise LoadError(
                 f"{request.manifest_uri}: BigQuery job {job.job_id} failed for {request.partition_label}: "
                 f"{exc}{' (' + details + ')' if details else ''}; the month's previous data is unchanged"

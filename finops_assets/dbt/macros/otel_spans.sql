@@ -175,10 +175,14 @@ select
 from checked
 {%- endmacro %}
 
-{#- One row: the spans of the requests `requests_sql` selects, those quarantined, and those quarantined for each
-    reason (`quarantined_<reason>`, 0 when none). -#}
+{#- One row: the request lines of `requests_sql` whose resourceSpans is present but not a list (no span can be read
+    from them; an empty request `{}` is valid), the spans, those quarantined, and those quarantined for each reason
+    (`quarantined_<reason>`, 0 when none). -#}
 {% macro otel_span_quarantine_summary(requests_sql) -%}
 select
+    (select count(*) from (
+{{ requests_sql }}
+    ) as lines where resource_spans is not null and not {{ finops.is_json_array('resource_spans') }}) as requests_malformed,
     count(*) as spans_loaded,
     count(quarantine_reason) as spans_quarantined,
     {%- for reason, condition in finops.otel_quarantine_rules() %}
@@ -188,3 +192,7 @@ from (
 {{ finops.otel_spans(requests_sql) }}
 ) as spans
 {%- endmacro %}
+
+{% macro is_json_array(json) -%}{{ adapter.dispatch('is_json_array', 'finops')(json) }}{%- endmacro %}
+{% macro duckdb__is_json_array(json) -%}coalesce(json_type({{ json }}) = 'ARRAY', false){%- endmacro %}
+{% macro bigquery__is_json_array(json) -%}coalesce(json_type({{ json }}) = 'array', false){%- endmacro %}

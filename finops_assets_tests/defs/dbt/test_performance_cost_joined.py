@@ -20,6 +20,7 @@ import duckdb
 import pytest
 
 from finops_assets.defs.dbt.project import DBT_PROJECT_DIR, dbt_executable
+from finops_assets.demo.otel import _attr
 from finops_assets.definitions import build_definitions
 from finops_assets.settings import Settings
 from finops_assets_tests.conftest import materialize_month
@@ -52,6 +53,10 @@ def spans() -> dict[date, list[dict]]:
             server_span("00000000000001f2", datetime(2025, 10, 20, 14, 2), 8 * ms, status=503),
             server_span("0000000000000201", datetime(2025, 10, 20, 15, 1), 0),
             server_span("0000000000000301", datetime(2025, 10, 20, 16, 1), 8 * ms),
+            # 17:00: the old HTTP attribute names, still accepted
+            server_span("0000000000000501", datetime(2025, 10, 20, 17, 1), 8 * ms, attributes=[
+                _attr("http.method", "post"), _attr("http.target", "/v0/legacy"), _attr("http.status_code", 502),
+                _attr("http.request_content_length", 123), _attr("http.response_content_length", 456)]),
         ],
         PENDING_DAY: [server_span("00000000000001d1", datetime(2025, 11, 1, 9, 1), 8 * ms)],
         LATE_HOUR_DAY: [server_span("0000000000000401", datetime(2025, 10, 22, 23, 30), 8 * ms)],
@@ -156,7 +161,10 @@ def joined(demo_warehouse, tmp_path_factory):
     add_cost(con, "2025-11-01 09:00:00", "USD", "0.5", "i-1")
     con.close()
     dbt_run(warehouse, work / "target", LATE_LANDING_DAY, date(2025, 10, 24), MODELS)
-    return {"before": before, "after": rows(warehouse), "late_before": late_before,
+    legacy = read(warehouse, """
+        SELECT endpoint_key = md5(? || '|POST|/v0/legacy'), http_status_code, is_error, request_bytes, response_bytes
+        FROM finops.fact_performance_requests WHERE span_id = '0000000000000501'""", [SERVICE])
+    return {"before": before, "after": rows(warehouse), "late_before": late_before, "legacy": legacy,
             "late_after": late_hour_counts(warehouse), "non_finite": non_finite(warehouse)}
 
 
@@ -211,3 +219,7 @@ def test_late_spans_are_counted_in_their_own_hour_by_the_next_days_run(joined):
     assert joined["late_before"] == (1, 0, 1, 1)
     # the 2 spans that landed in the 10-23 folder joined 10-22 23:00, flagged late, in every fact
     assert joined["late_after"] == (3, 2, 3, 3)
+
+
+def test_old_http_attribute_names_are_read_like_the_current_ones(joined):
+    assert joined["legacy"] == [(True, 502, True, 123, 456)]

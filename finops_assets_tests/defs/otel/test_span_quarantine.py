@@ -1,6 +1,6 @@
 """Quarantined spans through Dagster: a real `materialize()` of `otel_spans_raw` and its `spans_quarantined` check over
-OTLP/JSON files holding one span of every kind of bad input. The materialization metadata counts the day's spans and
-the quarantined ones per reason (counted in the warehouse with stg_otel_spans' rules), and the WARN check reports
+OTLP/JSON files holding one span of every kind of bad input (and a request line without a list of spans). The
+materialization metadata counts the day's malformed request lines, spans and the quarantined ones per reason (counted in the warehouse with stg_otel_spans' rules), and the WARN check reports
 them with a description naming the reasons; a clean day passes the check."""
 
 from __future__ import annotations
@@ -46,11 +46,13 @@ def bad_day() -> list[dict]:
     good_request = request([*ok, no_span_id, empty_trace_id, text_start, *backwards, too_long, days_late, *unsupported, text_status])
     nameless = request([server_span("00000000000000f2", AT, 5_000_000)])
     nameless["resourceSpans"][0]["resource"]["attributes"] = [_attr("cloud.provider", "aws")]
-    return [good_request, nameless]
+    # Valid JSON but no list of resourceSpans: counted, not silently empty (an empty request `{}` is valid OTLP).
+    return [good_request, nameless, {"resourceSpans": "not a list"}, {}]
 
 
-# Counted by hand from bad_day(): 16 spans, 3 usable.
+# Counted by hand from bad_day(): 16 spans, 3 usable; 1 malformed request line.
 EXPECTED = {
+    "requests_malformed": 1,
     "spans_loaded": 16, "spans_quarantined": 13,
     "quarantined_missing_ids": 2, "quarantined_invalid_timestamps": 1, "quarantined_end_before_start": 2,
     "quarantined_duration_out_of_range": 1, "quarantined_outside_arrival_window": 1,
@@ -78,7 +80,7 @@ def test_materialization_metadata_counts_quarantined_spans_per_reason(bad):
     (event,) = bad.get_asset_materialization_events()
     metadata = {k: v.value for k, v in event.materialization.metadata.items()}
     assert {k: metadata[k] for k in EXPECTED} == EXPECTED
-    assert metadata["dagster/row_count"] == 2  # two ExportTraceServiceRequest lines
+    assert metadata["dagster/row_count"] == 4  # four ExportTraceServiceRequest lines
 
 
 def test_quarantine_check_warns_with_the_counts_and_reasons(bad):
@@ -90,6 +92,8 @@ def test_quarantine_check_warns_with_the_counts_and_reasons(bad):
         "duration_out_of_range 1, outside_arrival_window 1, unsupported_attribute_type 4, invalid_attribute_value 1, "
         "missing_service_name 1); they are kept in stg_otel_spans"
     )
+    assert evaluation.description.endswith("; 1 request lines whose resourceSpans is not a list (no span readable from "
+                                           "them: fix the exporter)")
     metadata = {k: v.value for k, v in evaluation.metadata.items()}
     assert metadata["day"] == "2025-09-30" and {k: metadata[k] for k in EXPECTED} == EXPECTED
     assert bad.success  # WARN: the run is not failed

@@ -1,4 +1,7 @@
 select
+    (select count(*) from (
+select landing_day, resource_spans from __TABLE__ where landing_day >= __PARTITION_START__ and landing_day < __PARTITION_END__
+    ) as lines where resource_spans is not null and not coalesce(json_type(resource_spans) = 'ARRAY', false)) as requests_malformed,
     count(*) as spans_loaded,
     count(quarantine_reason) as spans_quarantined,
     count(case when quarantine_reason = 'missing_ids' then 1 end) as quarantined_missing_ids,
