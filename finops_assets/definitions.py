@@ -22,6 +22,7 @@ from finops_assets.defs.snapshots.jobs import mart_snapshot_job, mart_snapshot_s
 from finops_assets.defs.gcp_billing.checks import build_gcp_billing_checks
 from finops_assets.defs.gcp_billing.sensors import build_gcp_billing_sensors
 from finops_assets.defs.otel.assets import build_otel_spans_raw
+from finops_assets.defs.otel.checks import build_otel_checks
 from finops_assets.defs.otel.sensors import build_otel_sensor
 from finops_assets.defs.reporting.assets import build_cost_report
 from finops_assets.resources import build_resources
@@ -60,6 +61,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             build_aws_data_exports_checks(settings),
             build_azure_focus_checks(settings),
             build_gcp_billing_checks(settings),
+            build_otel_checks(),
             *[
                 check
                 for check in (build_aws_cur_mirror_check(settings), build_azure_focus_mirror_check(settings))

@@ -177,8 +177,14 @@ def materialize(args: argparse.Namespace) -> int:
             )
             _tally(args, result, defs)
             failed += not result.success
-            status = result.get_asset_materialization_events()[0].materialization.metadata["status"].value if result.success else "FAILED"
-            print(f"otel_spans_raw {day}: {status} (run {result.run_id})")
+            status = "FAILED"
+            if result.success:
+                metadata = result.get_asset_materialization_events()[0].materialization.metadata
+                status = (f"{metadata['status'].value}; {metadata['spans_loaded'].value:,} spans, "
+                          f"{metadata['spans_quarantined'].value:,} quarantined")
+            checks = check_summary(result)
+            failed += checks.errors
+            print(f"otel_spans_raw {day}: {status}; {checks} (run {result.run_id})")
     return 1 if failed else 0
 
 

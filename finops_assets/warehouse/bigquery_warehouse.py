@@ -178,7 +178,8 @@ class BigQueryWarehouse:
         previous = self._previous_load(request)
         if already_loaded(previous, request):
             row_count, total_cost = self._tracked_totals(request)
-            return skipped_result(request, row_count, format_decimal(total_cost), started)
+            skipped = skipped_result(request, row_count, format_decimal(total_cost), started)
+            return replace(skipped, summary=self._summary(request, table))
         request, retyped, typed_here = self._ensure_table(request, table)
         typed_by = request.manifest_uri if typed_here else self._typed_by(table, request.manifest_uri)
         destination = f"{self.table_id(table)}${partition_decorator(request)}"
@@ -203,7 +204,7 @@ class BigQueryWarehouse:
             total_cost=format_decimal(total_cost), columns_added=added, columns_removed=removed,
             columns_retyped=retyped, typed_by_manifest=typed_by,
             previous_execution_id=previous.execution_id if previous and previous.same_month else None,
-            seconds=time.monotonic() - started, preview_markdown=preview,
+            seconds=time.monotonic() - started, preview_markdown=preview, summary=self._summary(request, table),
         )
 
     # -- job configs (asserted request by request in the tests) -----------------------------------------
@@ -360,7 +361,11 @@ class BigQueryWarehouse:
         try:
             job.result(timeout=JOB_TIMEOUT_SECONDS)
         except Exception as exc:
-            details = "; ".join(str(e.get("message", e)) for e in (getattr(job, "errors", None) or [])[:5])
+            # BigQuery names the file a read error is in as the error's `location` (a gs:// URI) when it knows it.
+            details = "; ".join(
+                f"{e['location']}: {e.get('message', e)}" if e.get("location") else str(e.get("message", e))
+                for e in (getattr(job, "errors", None) or [])[:5]
+            )
             raise LoadError(
                 f"{request.manifest_uri}: BigQuery job {job.job_id} failed for {request.partition_label}: "
                 f"{exc}{' (' + details + ')' if details else ''}; the month's previous data is unchanged"
@@ -447,6 +452,19 @@ class BigQueryWarehouse:
             )
             preview = markdown_table(list(request.preview_columns), [tuple(r) for r in rows])
         return total_cost, preview
+
+    def _summary(self, request: LoadRequest, table: str) -> tuple[tuple[str, int], ...]:
+        if request.summary is None:
+            return ()
+        start, end = request.partition_bounds()
+        rows = self._query(
+            request.summary.render("bigquery", self.sql_table(table), "@partition_start", "@partition_end"),
+            [
+                bigquery.ScalarQueryParameter("partition_start", "TIMESTAMP", start.replace(tzinfo=timezone.utc)),
+                bigquery.ScalarQueryParameter("partition_end", "TIMESTAMP", end.replace(tzinfo=timezone.utc)),
+            ],
+        )
+        return tuple((name, int(value)) for name, value in rows[0].items())
 
     def _record(self, request: LoadRequest, table: str, rows: int, total_cost, typed_by: str) -> None:
         self._query(

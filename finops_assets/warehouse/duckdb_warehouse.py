@@ -143,7 +143,8 @@ class DuckDBWarehouse:
                     "WHERE source = ? AND billing_month = ? ORDER BY loaded_at DESC LIMIT 1",
                     [request.source, request.billing_month],
                 ).fetchone()
-                return skipped_result(request, row_count, format_decimal(total_cost), started)
+                skipped = skipped_result(request, row_count, format_decimal(total_cost), started)
+                return dataclasses.replace(skipped, summary=self._summary(con, request, table))
             with staged_locally(request, self.landing, Path(self.path).parent / ".staging") as local_request:
                 con.execute("BEGIN TRANSACTION")
                 try:
@@ -214,6 +215,7 @@ class DuckDBWarehouse:
             previous_execution_id=previous.execution_id if previous and previous.same_month else None,
             seconds=time.monotonic() - started,
             preview_markdown=self._preview(con, request, table),
+            summary=self._summary(con, request, table),
         )
 
     # -- SQL pieces -------------------------------------------------------------------------------------
@@ -377,6 +379,17 @@ class DuckDBWarehouse:
             f"{request.manifest_uri}: {sample[0]} rows have {source} outside "
             f"{request.partition_label} (from {sample[1]} to {sample[2]}); the month was not replaced"
         )
+
+    def _summary(self, con, request: LoadRequest, table: str) -> tuple[tuple[str, int], ...]:
+        if request.summary is None:
+            return ()
+        start, end = request.partition_bounds()
+        cursor = con.execute(
+            request.summary.render("duckdb", self.table_ref(table), "$partition_start", "$partition_end"),
+            {"partition_start": start, "partition_end": end},
+        )
+        row = cursor.fetchone()
+        return tuple((d[0], int(v)) for d, v in zip(cursor.description, row))
 
     def _preview(self, con, request: LoadRequest, table: str) -> str:
         if not request.preview_columns:

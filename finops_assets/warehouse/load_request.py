@@ -59,6 +59,23 @@ class DataFile:
 
 
 @dataclass(frozen=True)
+class PartitionSummary:
+    """A query each warehouse runs over the partition it just loaded (or found already loaded), whose one row of
+    integer counts joins the materialization metadata under the column names (OTel: spans loaded and quarantined, by
+    reason). SQL per warehouse ("duckdb", "bigquery") with tokens for the quoted table and the partition bounds, which
+    each warehouse replaces with its own quoting and TIMESTAMP parameters."""
+
+    TABLE = "__TABLE__"
+    START = "__PARTITION_START__"
+    END = "__PARTITION_END__"
+
+    sql: Mapping[str, str]
+
+    def render(self, warehouse: str, table_sql: str, start_param: str, end_param: str) -> str:
+        return self.sql[warehouse].replace(self.TABLE, table_sql).replace(self.START, start_param).replace(self.END, end_param)
+
+
+@dataclass(frozen=True)
 class LoadRequest:
     source: str  # e.g. "aws_cur"; the `_load_tracking.source` value
     billing_month: date  # the first day of the partition replaced (a month, or the day itself for DAY grain)
@@ -85,6 +102,7 @@ class LoadRequest:
     # When true, `partition_column` is not in the files: every row gets the partition's first instant (span files
     # are partitioned by the day folder they landed in, which is what makes a day folder replaceable as a whole).
     partition_from_folder: bool = False
+    summary: PartitionSummary | None = None
 
     @property
     def derives_partition(self) -> bool:
@@ -150,6 +168,7 @@ class LoadResult:
     previous_execution_id: str | None = None
     seconds: float = 0.0
     preview_markdown: str = ""
+    summary: tuple[tuple[str, int], ...] = ()  # the request's PartitionSummary over the partition, in column order
 
 
 class LoadError(RuntimeError):

@@ -51,6 +51,8 @@ def load_metadata(request: LoadRequest, result: LoadResult, table: str) -> dict[
     if result.total_cost is not None and request.cost_column:
         # Exact decimal as text: a float would round money.
         metadata[f"total_{request.cost_column.removeprefix('line_item_')}"] = dg.MetadataValue.text(result.total_cost)
+    for name, count in result.summary:
+        metadata[name] = dg.MetadataValue.int(count)
     for name, value in request.details.items():
         metadata[name] = dg.MetadataValue.text(value)
     metadata["file_list"] = dg.MetadataValue.md("\n".join(f"- `{f.key}` ({f.size:,} bytes)" for f in request.files))

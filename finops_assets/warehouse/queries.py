@@ -38,6 +38,7 @@ class WarehouseQueries(Protocol):
     """What a check needs from a warehouse: quoting, the raw tables, typed parameters, rows back."""
 
     location: str  # the raw dataset as a user would name it, for descriptions
+    dialect: str  # "duckdb" | "bigquery": which rendering of SQL written per warehouse to run
 
     def table(self, name: str) -> str:
         """The quoted, qualified reference of a raw table."""
@@ -57,6 +58,10 @@ class WarehouseQueries(Protocol):
 
     def fetch(self, sql: str, params: Sequence[QueryParam] = ()) -> list[tuple]: ...
 
+    def fetch_named(self, sql: str, params: Sequence[QueryParam] = ()) -> list[dict[str, object]]:
+        """Rows as {column: value}, in the query's column order."""
+        ...
+
 
 def _utc_naive(value: object) -> object:
     if isinstance(value, datetime) and value.tzinfo is not None:
@@ -65,6 +70,8 @@ def _utc_naive(value: object) -> object:
 
 
 class DuckDBQueries:
+    dialect = "duckdb"
+
     def __init__(self, con, schema: str):
         self.con = con
         self.schema = schema
@@ -90,8 +97,15 @@ class DuckDBQueries:
     def fetch(self, sql: str, params: Sequence[QueryParam] = ()) -> list[tuple]:
         return self.con.execute(sql, {p.name: _utc_naive(p.value) for p in params} if params else None).fetchall()
 
+    def fetch_named(self, sql: str, params: Sequence[QueryParam] = ()) -> list[dict[str, object]]:
+        cursor = self.con.execute(sql, {p.name: _utc_naive(p.value) for p in params} if params else None)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
 
 class BigQueryQueries:
+    dialect = "bigquery"
+
     def __init__(self, client: bigquery.Client, project: str, dataset: str):
         self.client = client
         self.project = project
@@ -120,6 +134,10 @@ class BigQueryQueries:
     def fetch(self, sql: str, params: Sequence[QueryParam] = ()) -> list[tuple]:
         config = bigquery.QueryJobConfig(query_parameters=[self._parameter(p) for p in params])
         return [tuple(row.values()) for row in self.client.query(sql, job_config=config).result(timeout=QUERY_TIMEOUT_SECONDS)]
+
+    def fetch_named(self, sql: str, params: Sequence[QueryParam] = ()) -> list[dict[str, object]]:
+        config = bigquery.QueryJobConfig(query_parameters=[self._parameter(p) for p in params])
+        return [dict(row.items()) for row in self.client.query(sql, job_config=config).result(timeout=QUERY_TIMEOUT_SECONDS)]
 
     @staticmethod
     def _parameter(param: QueryParam) -> bigquery.ScalarQueryParameter:

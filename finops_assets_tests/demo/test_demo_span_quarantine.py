@@ -1,6 +1,7 @@
 """Bad spans on a copy of the demo warehouse: a new day folder with spans that end before they start, carry
 attribute values of unsupported or unknown types, lack ids or arrive days late is loaded through Dagster; every
-such span is kept in stg_otel_spans with its quarantine reason (never dropped silently)."""
+such span is kept in stg_otel_spans with its quarantine reason (never dropped silently), and the load's metadata counts
+exactly what the view quarantines, per reason."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 
 from finops_assets.definitions import build_definitions
 from finops_assets.settings import Settings
-from finops_assets_tests.conftest import materialize_month
+from finops_assets_tests.conftest import materialize_month, output_metadata
 from finops_assets_tests.otel_spans import request, server_span, write_day
 
 DAY = date(2025, 10, 15)
@@ -45,8 +46,8 @@ def quarantined(demo_warehouse, tmp_path_factory):
     write_day(work / "landing", DAY, "traces-bad.jsonl.gz", [request(bad_spans())])
     settings = Settings(landing_url=str(work / "landing"), duckdb_path=str(work / "warehouse.duckdb"), start_month=date(2025, 1, 1))
     defs = build_definitions(settings)
-    materialize_month(defs, DAY, asset="otel_spans_raw")
-    return defs, work / "warehouse.duckdb"
+    metadata = output_metadata(materialize_month(defs, DAY, asset="otel_spans_raw"))
+    return metadata, work / "warehouse.duckdb"
 
 
 def test_every_bad_span_is_kept_with_its_quarantine_reason(quarantined):
@@ -66,3 +67,16 @@ def test_every_bad_span_is_kept_with_its_quarantine_reason(quarantined):
         "00000000000000a7": "outside_arrival_window",
         "00000000000000a8": "invalid_attribute_value",
     }
+
+
+def test_load_metadata_counts_what_the_staging_view_quarantines(quarantined):
+    metadata, path = quarantined
+    con = duckdb.connect(str(path), read_only=True)
+    by_reason = dict(con.execute("""
+        SELECT quarantine_reason, count(*) FROM finops.stg_otel_spans
+        WHERE landing_day = DATE '2025-10-15' AND quarantine_reason IS NOT NULL GROUP BY 1""").fetchall())
+    con.close()
+    counted = {k.removeprefix("quarantined_"): v for k, v in metadata.items() if k.startswith("quarantined_") and v}
+    assert counted == by_reason == {"end_before_start": 1, "unsupported_attribute_type": 3, "missing_ids": 1,
+                                    "outside_arrival_window": 1, "invalid_attribute_value": 1}
+    assert (metadata["spans_loaded"], metadata["spans_quarantined"]) == (8, 7)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterator, Sequence
 
-from finops_assets.defs.otel import schema
+from finops_assets.defs.otel import quarantine, schema
 from finops_assets.defs.sensors import ExportError, ExportVersion
 from finops_assets.landing import Landing, LandingObject, files_fingerprint
 from finops_assets.warehouse.load_request import DataFile, FileFormat, LoadRequest, PartitionGrain
@@ -109,4 +109,5 @@ def day_request(landing: Landing, prefix: str, day: date, *, force: bool = False
         partition_from_folder=True,
         force=force,
         details={"day_folder": f"{prefix}/{day:%Y/%m/%d}"},
+        summary=quarantine.span_quarantine_summary(),
     )

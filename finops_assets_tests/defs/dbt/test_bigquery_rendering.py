@@ -17,9 +17,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 import sqlglot
 from sqlglot import exp
 
+from finops_assets.defs.otel import quarantine
 from finops_assets_tests.defs.dbt.offline_render import GCP_PROJECT, PROJECT_DIR, RAW_DATASET
 
 REPO_ROOT = PROJECT_DIR.parents[1]
@@ -43,6 +45,8 @@ DIRECT_RENDERS = {
         select x, {{ finops.median_over('x', 'k') }} as median_x
         from (select 1 as k, cast(2.5 as {{ finops.money_type() }}) as x) as t
     """,
+    # The span quarantine summary otel_spans_raw runs after each load (finops_assets/defs/otel/sql/).
+    "span_quarantine_summary": quarantine.MACRO_CALL,
 }
 
 # GoogleSQL's type names (aliases included); any other type in rendered BigQuery SQL is not a BigQuery type.
@@ -278,3 +282,20 @@ def test_data_exports_maps_render_per_warehouse(rendered):
     assert "where false" in minimal and "aws_data_exports_raw" not in minimal
     focus = rendered_models(rendered, "bigquery", "loaded")["int_cost_focus"]
     assert "'aws_data_exports' as x_cost_source" in focus and "not exists" in focus
+
+
+def test_span_quarantine_summary_files_are_the_compiled_macro(rendered):
+    """The loaders count quarantined spans with finops_assets/defs/otel/sql/, which must be exactly what the dbt macro
+    (the rules of stg_otel_spans) compiles to on each warehouse."""
+    for warehouse in quarantine.WAREHOUSES:
+        (sql,) = rendered["renders"][f"{warehouse}/direct/span_quarantine_summary"]["nodes"].values()
+        assert quarantine.rendered_path(warehouse).read_text() == sql.strip() + "\n", (
+            f"{quarantine.rendered_path(warehouse)} is not the compiled macro: regenerate it with "
+            "`.venv/bin/python -m finops_assets_tests.defs.otel.render_quarantine_sql`"
+        )
+    staging = yaml.safe_load((PROJECT_DIR / "models" / "staging" / "_staging.yml").read_text())
+    (model,) = [m for m in staging["models"] if m["name"] == "stg_otel_spans"]
+    (column,) = [c for c in model["columns"] if c["name"] == "quarantine_reason"]
+    (accepted,) = [t["accepted_values"]["arguments"]["values"] for t in column["data_tests"] if "accepted_values" in t]
+    summary_reasons = re.findall(r"as quarantined_(\w+)", quarantine.rendered_path("duckdb").read_text())
+    assert summary_reasons == accepted  # every reason the model can give is counted, in the rules' order

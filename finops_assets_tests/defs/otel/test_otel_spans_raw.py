@@ -56,5 +56,20 @@ def test_malformed_span_file_fails_naming_it_and_keeps_the_loaded_day(landing, d
     result = load(defs, raise_on_error=False)
 
     assert not result.success
-    assert "otel/2025/09/30/traces-2.jsonl.gz" in step_failure_message(result)
+    message = step_failure_message(result)
+    assert "LoadError: otel/2025/09/30/traces-2.jsonl.gz: " in message  # the file first, then the problem
+    assert "Malformed JSON" in message and "line 2" in message
     assert rows(settings) == [(datetime(2025, 9, 30), 1)]
+
+
+def test_plain_json_files_load_like_gzipped_ones(landing, defs, settings):
+    folder = landing / "otel/2025/09/30/collector"
+    folder.mkdir(parents=True)
+    spans = [server_span(f"{i:016x}", datetime(2025, 9, 30, 10), 1_000_000) for i in range(2)]
+    spans[1]["startTimeUnixNano"] = int(spans[1]["startTimeUnixNano"])  # some writers emit numbers
+    spans[1]["endTimeUnixNano"] = int(spans[1]["endTimeUnixNano"])
+    (folder / "traces.json").write_text("\n".join(json.dumps(request([span])) for span in spans) + "\n")
+    meta = output_metadata(load(defs))
+
+    assert rows(settings) == [(datetime(2025, 9, 30), 2)]
+    assert (meta["files"], meta["spans_loaded"], meta["spans_quarantined"], meta["requests_malformed"]) == (1, 2, 0, 0)

@@ -8,6 +8,7 @@
     performance_efficiency_score (requests_per_second / duration_p95_ms) / total_cost * 1000
   A ratio whose divisor is 0 or missing is NULL, never inf or NaN, and null_reason says why (first that applies):
     cost_pending            the cloud's cost is not loaded up to this hour yet (cost lags traffic by about a day)
+    mixed_currencies        the matching cost is billed in more than one currency (no single total exists)
     no_cost_rows            the cost is loaded, but no cost row matches this hour, service, region and environment
     zero_cost               the matching cost is 0 (per-dollar ratios undefined)
     no_successful_requests  every request failed (cost_per_successful_request undefined)
@@ -51,7 +52,11 @@ cost_coverage as (
 ),
 
 cost as (
-    select hour, cloud_provider, service_key, region_key, environment_key, cast(sum(total_cost) as {{ money }}) as total_cost
+    select
+        hour, cloud_provider, service_key, region_key, environment_key,
+        count(distinct billing_currency) as currency_count,
+        case when count(distinct billing_currency) = 1 then min(billing_currency) end as billing_currency,
+        case when count(distinct billing_currency) = 1 then cast(sum(total_cost) as {{ money }}) end as total_cost
     from {{ ref('fact_cost_hourly') }}
     where cast(hour as date) in (select distinct date from traffic)
     group by hour, cloud_provider, service_key, region_key, environment_key
@@ -61,6 +66,8 @@ joined as (
     select
         traffic.*,
         case when cost_coverage.last_cost_hour >= traffic.hour then 'loaded' else 'pending' end as cost_status,
+        case when cost_coverage.last_cost_hour >= traffic.hour then cost.currency_count > 1 else false end as mixed_currencies,
+        case when cost_coverage.last_cost_hour >= traffic.hour then cost.billing_currency end as billing_currency,
         case when cost_coverage.last_cost_hour >= traffic.hour then cost.total_cost end as total_cost
     from traffic
     left join cost_coverage on cost_coverage.cloud_provider = traffic.cloud_provider
@@ -81,6 +88,7 @@ select
     error_count,
     duration_p95_ms,
     requests_per_second,
+    billing_currency,
     total_cost,
     cast(case when total_cost is not null then {{ finops.money_split('total_cost', 1, 'request_count') }} end as {{ money }}) as cost_per_request,
     cast(case when total_cost is not null and successful_request_count > 0
@@ -90,6 +98,7 @@ select
     cost_status,
     case
         when cost_status = 'pending' then 'cost_pending'
+        when mixed_currencies then 'mixed_currencies'
         when total_cost is null then 'no_cost_rows'
         when total_cost = 0 then 'zero_cost'
         when successful_request_count = 0 then 'no_successful_requests'
