@@ -278,14 +278,19 @@ def usage_inside_billing_month(inputs: CheckInputs) -> Outcome:
 
 def schema_drift(inputs: CheckInputs) -> Outcome:
     q = inputs.queries
+    # The version before the month's current one: the month's own previous version (a restatement), else the newest
+    # version of the closest earlier month that was loaded before it (a new month of the export). Never a later
+    # month: restating an old month after newer ones are in, or backfilling newest first, compares like with like.
     loads = q.fetch(
         f"SELECT billing_month, execution_id, loaded_at, columns FROM {q.table(TRACKING_TABLE)} "
-        f"WHERE source = {q.param('source')} AND loaded_at <= (SELECT MAX(loaded_at) FROM {q.table(TRACKING_TABLE)} "
-        f"WHERE source = {q.param('source')} AND billing_month = {q.param('month')}) ORDER BY loaded_at DESC LIMIT 2",
+        f"WHERE source = {q.param('source')} AND billing_month <= {q.param('month')} "
+        f"AND loaded_at <= (SELECT MAX(loaded_at) FROM {q.table(TRACKING_TABLE)} "
+        f"WHERE source = {q.param('source')} AND billing_month = {q.param('month')}) "
+        f"ORDER BY billing_month DESC, loaded_at DESC LIMIT 2",
         [QueryParam("source", "STRING", inputs.spec.source), QueryParam("month", "DATE", inputs.month)],
     )
     if len(loads) < 2:
-        return Outcome(True, f"{inputs.label}: first export version of the source, nothing to compare with", {})
+        return Outcome(True, f"{inputs.label}: no earlier export version of this or an earlier month to compare with", {})
     (_, current_id, _, current_cols), (previous_month, previous_id, _, previous_cols) = loads
     diff = column_changes(decode_column_types(previous_cols), decode_column_types(current_cols))
     metadata = {
@@ -456,8 +461,9 @@ RAW_CHECKS: tuple[RawCheck, ...] = (
              one_currency_per_account, screen=screen_currencies),
     RawCheck("usage_inside_billing_month", ERROR, "Every usage start falls inside its billing month.",
              usage_inside_billing_month, screen=screen_usage_months),
-    RawCheck("schema_drift", WARN, "Columns added, removed or retyped between the previous and the current export "
-             "version (from _load_tracking).", schema_drift, needs_table=False),
+    RawCheck("schema_drift", WARN, "Columns added, removed or retyped between the month's previous export version "
+             "(its own, or the closest earlier month's loaded before it) and the current one (from _load_tracking).",
+             schema_drift, needs_table=False),
     RawCheck("fresh_after_newest_export", WARN, "The newest export in the landing area is loaded, or arrived less than "
              "FINOPS_FRESHNESS_HOURS ago.", fresh_after_newest_export, needs_table=False, per_month=False),
     RawCheck("daily_cost_rows", WARN, "Each of the last FINOPS_AVAILABILITY_DAYS days (ending at the newest usage day "

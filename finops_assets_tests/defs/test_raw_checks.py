@@ -227,6 +227,33 @@ def test_schema_drift_reports_added_removed_and_retyped_columns_as_a_table(wareh
     assert "| x_cost_allocation_rule_name | added |  | STRING |" in diff
 
 
+def test_schema_drift_compares_a_restated_old_month_with_its_own_previous_version_not_a_newer_month(warehouse, landing):
+    """October's export gained a column; restating September afterwards (same columns as September's first version)
+    is no drift, and a column September's restatement adds is reported against September's previous version."""
+    with writable(warehouse) as con:
+        def latest(month: date) -> tuple:
+            return con.execute("""SELECT execution_id, columns FROM billing_raw._load_tracking WHERE source = 'azure_focus'
+                                  AND billing_month = ? ORDER BY loaded_at DESC LIMIT 1""", [month]).fetchone()
+        october_id, october_columns = latest(OCTOBER)
+        widened = [*json.loads(october_columns), {"name": "x_october_only", "type": "STRING"}]
+        con.execute("UPDATE billing_raw._load_tracking SET columns = ? WHERE source = 'azure_focus' AND execution_id = ?",
+                    [json.dumps(widened), october_id])
+        september_id, september_columns = latest(SEPTEMBER)
+        con.execute("""INSERT INTO billing_raw._load_tracking BY NAME
+                       SELECT * REPLACE ('september-restated' AS execution_id, now() + INTERVAL 1 DAY AS loaded_at)
+                       FROM billing_raw._load_tracking WHERE source = 'azure_focus' AND execution_id = ?""", [september_id])
+    same = run("schema_drift", SPECS["azure_focus"], warehouse, landing, month=SEPTEMBER)
+    assert same.passed, same.description
+    assert md(same, "previous_version") == f"2025-09 {september_id}"
+    with writable(warehouse) as con:
+        added = [*json.loads(september_columns), {"name": "x_september_tag", "type": "STRING"}]
+        con.execute("UPDATE billing_raw._load_tracking SET columns = ? WHERE execution_id = 'september-restated'",
+                    [json.dumps(added)])
+    drift = run("schema_drift", SPECS["azure_focus"], warehouse, landing, month=SEPTEMBER)
+    assert not drift.passed and "1 added" in drift.description and september_id in drift.description
+    assert md(drift, "columns_added") == ["x_september_tag"] and md(drift, "columns_removed") == []
+
+
 def test_column_changes_ignores_types_recorded_before_types_were():
     assert column_changes({"a": None, "b": "DECIMAL"}, {"a": "STRING", "c": "STRING"}) == [
         ("c", "added", "", "STRING"), ("b", "removed", "DECIMAL", "")]
