@@ -42,3 +42,10 @@ def test_a_reduced_scale_report_says_so():
 def test_a_busy_machine_is_flagged():
     assert "machine was busy" not in render_markdown(results(), Targets())
     assert "machine was busy" in render_markdown(results(load_average_at_end=6.0), Targets())
+
+
+def test_the_issue_scale_is_full_although_the_even_split_leaves_ten_rows_out():
+    from bench.run import is_full_scale
+
+    assert is_full_scale(9_999_990, 39) and is_full_scale(10_000_000, 39)
+    assert not is_full_scale(9_999_990 - 39, 39) and not is_full_scale(20_000, 2)
