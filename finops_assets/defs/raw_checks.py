@@ -20,7 +20,7 @@ describe the whole source rather than the month being loaded, so they are WARN a
 (No `from __future__ import annotations` here: Dagster reads the check function's annotations at runtime.)
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Iterable, Iterator, Optional, Protocol, Sequence
 
@@ -496,7 +496,7 @@ def month_outcomes(check: RawCheck, inputs: CheckInputs, months: Sequence[date])
     flagged = check.screen(inputs, months) if check.screen and len(months) > 1 else set(months)
     outcomes = {}
     for month in months:
-        month_inputs = CheckInputs(inputs.spec, inputs.queries, inputs.landing, month, inputs.now, inputs.thresholds)
+        month_inputs = replace(inputs, month=month)
         outcomes[month] = (check.evaluate(month_inputs) if month in flagged
                            else Outcome(True, f"{month_inputs.label}: passed ({check.description})", {}))
     return outcomes
@@ -531,7 +531,7 @@ def evaluate_months(check: RawCheck, inputs: CheckInputs, months: Sequence[date]
     """The check over the run's months: one month as `evaluate`; a range answered once (see `range_outcome`)."""
     if len(months) == 1 or not check.per_month:
         month = max(months)
-        return evaluate(check, CheckInputs(inputs.spec, inputs.queries, inputs.landing, month, inputs.now, inputs.thresholds))
+        return evaluate(check, replace(inputs, month=month))
     return _result(check, inputs.spec, range_outcome(inputs.spec, month_outcomes(check, inputs, months)))
 
 
