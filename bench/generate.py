@@ -37,6 +37,7 @@ SENSOR_OBJECTS = 10_000
 
 @dataclass(frozen=True)
 class Dataset:
+    # Paths are absolute in memory, relative to the dataset folder in dataset.json (the cache can be moved).
     root: str  # the dataset folder
     landing: str  # FINOPS_LANDING_URL for the runs
     months: list[str]  # ISO month starts, oldest first
@@ -55,7 +56,28 @@ class Dataset:
 
     @classmethod
     def load(cls, marker: Path) -> "Dataset":
-        return cls(**json.loads(Path(marker).read_text()))
+        """The dataset of `marker` (its dataset.json), paths resolved against the folder it is in now. Paths
+        written absolute by an older generator are re-rooted from the folder they were written in."""
+        folder = Path(marker).resolve().parent
+        stored = json.loads(Path(marker).read_text())
+        old_root = stored["root"]
+
+        def resolve(path: str) -> str:
+            if Path(path).is_absolute():
+                path = str(Path(path).relative_to(old_root)) if Path(path).is_relative_to(old_root) else path
+            return str(folder / path)
+
+        return cls(**{**stored, "root": str(folder), "landing": resolve(stored["landing"]),
+                      "sensor_landing": resolve(stored["sensor_landing"]),
+                      "data_files": [resolve(p) for p in stored["data_files"]]})
+
+    def save(self, marker: Path) -> None:
+        def relative(path: str) -> str:
+            return str(Path(path).relative_to(self.root))
+
+        stored = {**asdict(self), "root": ".", "landing": relative(self.landing),
+                  "sensor_landing": relative(self.sensor_landing), "data_files": [relative(p) for p in self.data_files]}
+        Path(marker).write_text(json.dumps(stored, indent=1))
 
     @property
     def month_dates(self) -> list[date]:
@@ -132,8 +154,8 @@ def ensure_dataset(cache: Path, *, months: int, rows: int, parts: int, seed: int
         restated_rows=restated.row_count, history_manifest=newest.manifest_key, generate_seconds=generate_seconds,
         generate_cpu_seconds=generate_cpu, sensor_landing=str(sensor_landing), sensor_objects=sensor_objects,
     )
-    marker.write_text(json.dumps(asdict(dataset), indent=1))
-    return dataset
+    dataset.save(marker)
+    return Dataset.load(marker)
 
 
 def build_sensor_landing(target: Path, landing: Path, manifest_keys: list[str], objects: int) -> int:

@@ -51,7 +51,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
                 "warehouse_queries": queries, "warehouse_query": BigQueryWarehouseQuery(bigquery=bigquery)}
     warehouse = DuckDBWarehouseIOManager(
         database=settings.duckdb_path, raw_schema=settings.raw_dataset, landing=landing,
-        retry_delay_seconds=settings.retry_delay_seconds,
+        retry_delay_seconds=settings.retry_delay_seconds, memory_limit=settings.duckdb_memory_limit,
     )
     marts = DuckDBMartMaintenance(
         database=settings.duckdb_path, schema_name=settings.mart_dataset, snapshot_dir=settings.snapshot_dir

@@ -24,6 +24,7 @@ class Settings:
     env: str = "local"
     landing_url: str = "./data/landing"
     duckdb_path: str = "./data/warehouse.duckdb"
+    duckdb_memory_limit: str = "1GB"
     aws_cur_prefix: str = "aws_cur"
     aws_data_exports_prefix: str = "aws_data_exports"
     azure_focus_prefix: str = "azure_focus"
@@ -66,6 +67,7 @@ _VARIABLES = {
     "env": "FINOPS_ENV",
     "landing_url": "FINOPS_LANDING_URL",
     "duckdb_path": "FINOPS_DUCKDB_PATH",
+    "duckdb_memory_limit": "FINOPS_DUCKDB_MEMORY_LIMIT",
     "aws_cur_prefix": "FINOPS_AWS_CUR_PREFIX",
     "aws_data_exports_prefix": "FINOPS_AWS_DATA_EXPORTS_PREFIX",
     "azure_focus_prefix": "FINOPS_AZURE_FOCUS_PREFIX",

@@ -2,7 +2,8 @@
 the run; a bare `LoadRequest` is accepted too); these load it, month by month.
 
 The table is named after the asset (`billing_raw.aws_cur_raw`); the run's partition keys must be the requests'
-billing months. Each month is loaded, skipped or replaced on its own and gets its own materialization metadata
+billing months. Each month is loaded, skipped or replaced as a whole (DuckDB may load several months in one
+statement, see `DuckDBWarehouse`) and gets its own materialization metadata
 (a single-run backfill of a range materializes every month of it, each with what happened to it). Downstream
 Python consumers receive a `WarehouseTable` reference, never the rows (dbt reads the tables directly).
 """
@@ -85,6 +86,9 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
     database: str = Field(description="Path of the DuckDB warehouse file (FINOPS_DUCKDB_PATH).")
     raw_schema: str = Field(default="billing_raw", description="Schema of the raw tables (FINOPS_RAW_DATASET).")
     retry_delay_seconds: float = Field(default=10, description="First backoff delay after a transient error.")
+    memory_limit: str | None = Field(
+        default="1GB", description="DuckDB's memory limit during loads (FINOPS_DUCKDB_MEMORY_LIMIT); it spills beyond."
+    )
     landing: LandingResource | None = Field(
         default=None, description="The landing area, to stage remote (s3://, gs://) files DuckDB cannot read itself."
     )
@@ -96,11 +100,12 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
         check_partitions(context, requests)
         table = table_name(context)
         landing = self.landing.get_landing() if self.landing is not None else None
-        warehouse = DuckDBWarehouse(self.database, self.raw_schema, landing)
-        for request in requests:
-            with retry_transient(transient_retry_policy(self.retry_delay_seconds), previous_attempts(context)):
-                result = warehouse.load(request, table)
-            record_month(context, request, result, f"{self.raw_schema}.{table}")
+        warehouse = DuckDBWarehouse(self.database, self.raw_schema, landing, memory_limit=self.memory_limit)
+        # One connection for the run; months that can share a statement are loaded together (see DuckDBWarehouse).
+        # A transient error retries the step, and the months already loaded are then skipped.
+        with retry_transient(transient_retry_policy(self.retry_delay_seconds), previous_attempts(context)):
+            for request, result in warehouse.load_batch(requests, table):
+                record_month(context, request, result, f"{self.raw_schema}.{table}")
 
     def load_input(self, context: dg.InputContext) -> WarehouseTable:
         return WarehouseTable("duckdb", self.raw_schema, table_name(context), partition_month(context))

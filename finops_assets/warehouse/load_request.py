@@ -166,7 +166,8 @@ class LoadResult:
     columns_retyped: tuple[str, ...] = ()
     typed_by_manifest: str | None = None  # the manifest whose types the table's columns carry
     previous_execution_id: str | None = None
-    seconds: float = 0.0
+    seconds: float = 0.0  # of a month loaded with others in one statement: its share (by bytes) of the statement's
+    months_in_statement: int = 1  # how many months one INSERT loaded together with this one (DuckDB groups)
     preview_markdown: str = ""
     summary: tuple[tuple[str, int], ...] = ()  # the request's PartitionSummary over the partition, in column order
 

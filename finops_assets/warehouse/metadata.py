@@ -42,6 +42,9 @@ def load_metadata(request: LoadRequest, result: LoadResult, table: str) -> dict[
             f"replaced execution {previous}" if previous and previous != result.execution_id else
             ("reloaded (force)" if previous else f"first load of the {'day' if request.grain is PartitionGrain.DAY else 'month'}")
         )
+    if result.months_in_statement > 1:
+        # load_seconds is then the month's share, by bytes, of the one statement that loaded them all.
+        metadata["months_in_load_statement"] = dg.MetadataValue.int(result.months_in_statement)
     if result.typed_by_manifest:
         metadata["typed_by_manifest"] = dg.MetadataValue.path(result.typed_by_manifest)
     if result.columns_retyped:

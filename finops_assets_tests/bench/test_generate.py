@@ -2,12 +2,13 @@
 
 import gzip
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from bench.generate import SENSOR_OBJECTS, ensure_dataset, rows_per_month
+from bench.generate import SENSOR_OBJECTS, Dataset, ensure_dataset, rows_per_month
 from finops_assets.defs.aws_cur.discovery import discover_manifests
 from finops_assets.landing import LocalLanding
 
@@ -56,6 +57,28 @@ def test_a_second_call_reuses_the_cache(dataset):
     cache = Path(dataset.root).parent
     again = ensure_dataset(cache, months=3, rows=300, parts=2, log=lambda _: None)
     assert again == dataset
+
+
+def test_a_moved_cache_folder_loads_with_paths_in_its_new_place(dataset, tmp_path):
+    moved = tmp_path / "moved"
+    shutil.copytree(dataset.root, moved, symlinks=True)
+    stored = json.loads((moved / "dataset.json").read_text())
+    assert not Path(stored["landing"]).is_absolute() and not Path(stored["data_files"][0]).is_absolute()
+    again = Dataset.load(moved / "dataset.json")
+    assert again.root == str(moved.resolve())
+    assert again.data_files == [str(moved.resolve() / Path(p).relative_to(dataset.root)) for p in dataset.data_files]
+    assert all(Path(p).is_file() for p in again.data_files) and Path(again.landing).is_dir()
+
+
+def test_dataset_json_written_with_absolute_paths_is_re_rooted(dataset, tmp_path):
+    moved = tmp_path / "old-layout"
+    shutil.copytree(dataset.root, moved, symlinks=True)
+    old = {**json.loads((moved / "dataset.json").read_text()), "root": dataset.root, "landing": dataset.landing,
+           "sensor_landing": dataset.sensor_landing, "data_files": dataset.data_files}
+    (moved / "dataset.json").write_text(json.dumps(old))
+    again = Dataset.load(moved / "dataset.json")
+    assert again.landing == str(moved.resolve() / "landing")
+    assert all(Path(p).is_file() and p.startswith(str(moved.resolve())) for p in again.data_files)
 
 
 def test_rows_per_month_rounds_the_total():
