@@ -38,10 +38,14 @@ def target_rows(data: dict, targets: Targets) -> list[tuple[str, str, str, bool 
         return None if value is None else ok(value)
 
     over_floor = data["ratio_ours_over_floor"]
+    over_tuned = data.get("ratio_ours_over_floor_tuned")
     speedup = data["speedup_over_dlt"]
     return [
         ("raw load / bare DuckDB floor", f"<= {targets.raw_over_floor}x", _x(over_floor),
          check(over_floor, lambda v: v <= targets.raw_over_floor)),
+        # Judged honestly against the stricter floor too: our connection settings alone make DuckDB faster.
+        ("raw load / DuckDB floor with our connection settings", f"<= {targets.raw_over_floor}x", _x(over_tuned),
+         check(over_tuned, lambda v: v <= targets.raw_over_floor)),
         ("raw load speed / dlt (rows per second)", f">= {targets.speedup_over_dlt}x", _x(speedup),
          check(speedup, lambda v: v >= targets.speedup_over_dlt)),
         ("full history raw + cost marts", f"<= {targets.raw_plus_marts_s:.0f} s on 2 cores",
@@ -81,6 +85,8 @@ def render_markdown(data: dict, targets: Targets) -> str:
         ("Raw full history, multiprocess executor (`dagster asset materialize --partition-range`, one run)",
          "raw_multiprocess", f"{data['raw_multiprocess_s'] / data['months']:.2f} s per month"),
         ("Floor: bare DuckDB `INSERT ... SELECT * FROM read_csv(...)`, same types", "floor_duckdb", ""),
+        ("Floor with our load settings: the same INSERT after `SET preserve_insertion_order = false` and the memory "
+         "limit", "floor_duckdb_tuned", ""),
         ("Decompression floor: `gzip -dc` of the same files", "gzip_floor", ""),
         (f"Peer: dlt filesystem source, `read_csv_duckdb` (one month, {data['dlt_rows']:,} rows)", "dlt",
          f"{data['dlt_rows_per_s']:,.0f} rows/s"),
@@ -91,6 +97,8 @@ def render_markdown(data: dict, targets: Targets) -> str:
     ]
     lines += ["", "| measurement | timed s | process s | peak RSS | notes |", "|---|---:|---:|---:|---|"]
     for label, key, note in rows:
+        if key not in steps:  # results of an older harness
+            continue
         step = steps[key]
         lines.append(f"| {label} | {_s(step['seconds'])} | {_s(step['process_wall_s'])} | "
                      f"{_mib(step['peak_rss_bytes'])} | {note} |")
@@ -105,6 +113,9 @@ def render_markdown(data: dict, targets: Targets) -> str:
         f"- Ours (best executor: {data['raw_best_executor'].replace('_', '-')}) / bare DuckDB floor: "
         f"**{_x(data['ratio_ours_over_floor'])}** ({_s(data['raw_full_history_s'])} s vs "
         f"{_s(data['floor_duckdb_s'])} s); ours / gzip floor: {_x(data['ratio_ours_over_gzip'])}.",
+        *([f"- Ours / DuckDB floor with our connection settings (the stricter floor, which the 1.25x target is judged "
+           f"against too): **{_x(data['ratio_ours_over_floor_tuned'])}** ({_s(data['raw_full_history_s'])} s vs "
+           f"{_s(data['floor_duckdb_tuned_s'])} s)."] if "floor_duckdb_tuned_s" in data else []),
         f"- Ours / dlt, as rows per second: **{_x(data['speedup_over_dlt'])}** faster "
         f"({data['ours_rows_per_s']:,.0f} vs {data['dlt_rows_per_s']:,.0f} rows/s).",
         f"- Time per month (raw, best executor): {_s(data['raw_per_month_s'])} s.",
@@ -132,17 +143,18 @@ def render_markdown(data: dict, targets: Targets) -> str:
 NOTES = [
     "- The raw history is one run (a single-run backfill): Dagster's fixed cost (definitions, the run and its event "
     "records) is paid once, not per month. Per month remain: describing it (listing the month-level manifests, "
-    "reading the manifest, checking each part's CSV header: ~0.25 s), its own DuckDB transaction (DELETE, "
-    "INSERT ... SELECT from read_csv, the month's row count and cost, tracking row, preview) and a checkpoint when "
-    "the connection closes. The raw checks run once over the range (grouped screening queries, then only the months "
-    "they flag); their time grows with the rows (the duplicate-key screen groups every line item).",
-    "- The floor is one INSERT of every file; the raw load is one INSERT per month (its parts), each month its own "
-    "transaction. Bare DuckDB on the same files (4 months x 250,000 rows, 4 parts a month, load ~2.5): one "
-    "statement 14.6 s; one statement per month 22.1 s on one connection, 23.4 s reopening it per month. Per-month "
-    "statements alone cost ~1.5x (fewer files to read in parallel, a tail per statement, a commit each), so the 1.25x "
-    "target needs several months per statement: one transaction replacing them together, months grouped by "
-    "identical column lists, read_csv's `filename` mapping each row to its month for the per-month counts, costs, "
-    "bounds check and tracking rows. Not built yet.",
+    "reading the manifest, checking each part's CSV header: ~0.25 s), its tracking row, its count and cost, "
+    "preview and materialization. The raw checks run once over the range (grouped screening queries, then only "
+    "the months they flag); their time grows with the rows (the duplicate-key screen groups every line item).",
+    "- The warehouse load uses one DuckDB connection for the run (one checkpoint, when it closes) and loads months "
+    "that share a statement (same columns, types and CSV dialect; up to 12 months or 1 GiB of files) in one "
+    "transaction: DELETE of their months, ONE INSERT ... SELECT from read_csv of all their files, each row checked "
+    "against its own file's month inline (read_csv's `filename` joined to the file's month bounds, `error()` "
+    "otherwise), then each month's count and cost in one grouped query and its tracking row. Per-month statements "
+    "cost ~1.5x the one-statement floor on bare DuckDB (fewer files read in parallel, a tail per statement, a "
+    "commit each, a checkpoint per reconnect). Loads run with `preserve_insertion_order = false` (a raw table's "
+    "row order is meaningless) and a memory limit (FINOPS_DUCKDB_MEMORY_LIMIT, 1GB): faster and bounded; the tuned "
+    "floor row is the same INSERT with those settings, so the comparison is like for like.",
     "- Every Python process that imports the definitions (the `dagster` CLI, each step process of the multiprocess "
     "executor, the dbt CLI for its own packages) pays ~7 s of CPU for imports (Dagster, dagster-dbt, the Google "
     "and AWS clients), twice that when the bytecode is not compiled (PYTHONDONTWRITEBYTECODE is set on this "

@@ -159,6 +159,18 @@ def plan_groups(requests: list[LoadRequest], max_bytes: int = GROUP_MAX_BYTES,
     return groups
 
 
+def load_connection_settings(path: str, memory_limit: str | None) -> list[str]:
+    """The SET statements of a loading connection (the benchmark's tuned floor runs the same ones)."""
+    return [
+        # A raw table's row order means nothing: without it DuckDB inserts from every thread at once and need not
+        # buffer rows to restore the files' order (faster, and less memory).
+        "SET preserve_insertion_order = false",
+        # Spill next to the warehouse file (DuckDB's own default, said explicitly) rather than fail at the limit.
+        f"SET temp_directory = {sql_string(path + '.tmp')}",
+        *([f"SET memory_limit = {sql_string(memory_limit)}"] if memory_limit else []),
+    ]
+
+
 @dataclass(frozen=True)
 class DuckDBWarehouse:
     path: str
@@ -172,13 +184,8 @@ class DuckDBWarehouse:
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         con = connect(self.path)
-        # A raw table's row order means nothing: without it DuckDB inserts from every thread at once and need not
-        # buffer rows to restore the files' order (faster, and less memory).
-        con.execute("SET preserve_insertion_order = false")
-        # Spill next to the warehouse file (DuckDB's own default, said explicitly) rather than fail at the limit.
-        con.execute(f"SET temp_directory = {sql_string(self.path + '.tmp')}")
-        if self.memory_limit:
-            con.execute(f"SET memory_limit = {sql_string(self.memory_limit)}")
+        for statement in load_connection_settings(self.path, self.memory_limit):
+            con.execute(statement)
         return con
 
     # -- the load ---------------------------------------------------------------------------------------
