@@ -8,6 +8,7 @@ environment without reloading modules.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Mapping
@@ -125,6 +126,14 @@ def parse_number(variable: str, value: str, kind: type, minimum: float) -> float
     return number
 
 
+def parse_memory_limit(value: str) -> str:
+    """A DuckDB memory size (`1GB`, `512MB`, `1.5GiB`), checked here so a typo fails at start-up, not mid-load."""
+    text = value.strip()
+    if not re.fullmatch(r"\d+(\.\d+)?\s*([KMGT]i?B|B)", text, flags=re.IGNORECASE):
+        raise SettingsError(f"FINOPS_DUCKDB_MEMORY_LIMIT={value!r} is not a size like 1GB or 512MB")
+    return text
+
+
 def parse_start_month(value: str) -> date:
     """`2022-01-01` or `2022-01` -> the first day of that month."""
     text = value.strip()
@@ -147,6 +156,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             continue
         if attribute == "start_month":
             values[attribute] = parse_start_month(raw)
+        elif attribute == "duckdb_memory_limit":
+            values[attribute] = parse_memory_limit(raw)
         elif attribute in _NUMBERS:
             values[attribute] = parse_number(variable, raw, *_NUMBERS[attribute])
         else:

@@ -98,3 +98,13 @@ def test_sensor_and_alert_settings_are_read():
     })
     assert (settings.sensor_recent_months, settings.sensor_full_rescan_hours, settings.sensor_interval_seconds) == (2, 12.5, 30)
     assert (settings.slack_token, settings.slack_channel, settings.alert_webhook_url) == ("xoxb-1", "#finops", "http://127.0.0.1:9/h")
+
+
+def test_duckdb_memory_limit_is_read_checked_and_given_to_the_warehouse_io_manager():
+    from finops_assets.resources import build_resources
+
+    assert load_settings({}).duckdb_memory_limit == "1GB"
+    settings = load_settings({"FINOPS_DUCKDB_MEMORY_LIMIT": "512MB"})
+    assert build_resources(settings)["warehouse_io_manager"].memory_limit == "512MB"
+    with pytest.raises(SettingsError, match="FINOPS_DUCKDB_MEMORY_LIMIT='lots' is not a size"):
+        load_settings({"FINOPS_DUCKDB_MEMORY_LIMIT": "lots"})
