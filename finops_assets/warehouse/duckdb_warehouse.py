@@ -190,11 +190,6 @@ class DuckDBWarehouse:
 
     # -- the load ---------------------------------------------------------------------------------------
 
-    def load(self, request: LoadRequest, table: str) -> LoadResult:
-        """Load one month (see `load_batch`)."""
-        ((_, result),) = self.load_batch([request], table)
-        return result
-
     def load_batch(self, requests: list[LoadRequest] | tuple[LoadRequest, ...], table: str) -> Iterator[tuple[LoadRequest, LoadResult]]:
         """Load, skip or replace every month of `requests` on one connection, yielding each month's result as it
         lands. A month that fails does not stop the others; the first failure is raised at the end (with the
