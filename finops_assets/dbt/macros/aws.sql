@@ -44,8 +44,8 @@
 
 
 {#- FOCUS 1.x columns of an AWS staging row (stg_aws_cur, stg_aws_data_exports); the rules are in int_cost_focus's
-    header. `cost_source` becomes x_cost_source. -#}
-{% macro aws_focus_columns(cost_source) -%}
+    header. `cost_source` becomes x_cost_source; `tags` is the row's tag list with normalised keys. -#}
+{% macro aws_focus_columns(cost_source, tags) -%}
         unblended_cost as BilledCost,
         case line_item_type
             when 'DiscountedUsage' then coalesce(reservation_effective_cost, 0)
@@ -88,7 +88,7 @@
         case when line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') then usage_amount end as ConsumedQuantity,
         case when line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') then pricing_unit end as ConsumedUnit,
         currency_code as BillingCurrency,
-        tags as x_tags,
+        {{ tags }} as x_tags,
         '{{ cost_source }}' as x_cost_source,
         line_item_type as x_charge_type,
         usage_type as x_usage_type,

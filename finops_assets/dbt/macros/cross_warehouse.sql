@@ -6,6 +6,9 @@
   columns, Azure from its Tags JSON object, GCP uses labels as they are. One key rule, everywhere:
   camelCase split into words, lower case, a `user:` prefix dropped, any run of other characters -> `_`,
   no leading/trailing `_` ("user:Cost Center", "CostCenter", " cost-center" -> "cost_center").
+  Keys are normalised once per line (normalised_tags), or at compile time when they are column names (tag_key_of_name,
+  AWS CUR v1): tag_value and tags_json read lists whose keys are normalised already. Per line and per lookup, the
+  rule's four regular expressions were most of int_cost_focus's time on 10 million lines.
 -#}
 
 {% macro tag_key(expression) -%}{{ adapter.dispatch('tag_key', 'finops')(expression) }}{%- endmacro %}
@@ -18,16 +21,35 @@ trim(regexp_replace(regexp_replace(lower(regexp_replace(trim({{ expression }}), 
 trim(regexp_replace(regexp_replace(lower(regexp_replace(trim({{ expression }}), r'([a-z0-9])([A-Z])', r'\1_\2')), r'^user:', ''), r'[^a-z0-9]+', '_'), '_')
 {%- endmacro %}
 
+{#- The key rule applied at compile time to a known key (a tag column's name): the same steps as tag_key. -#}
+{% macro tag_key_of_name(name) -%}
+{%- set split = modules.re.sub('([a-z0-9])([A-Z])', '\\1_\\2', name.strip(' ')) | lower -%}
+{%- do return(modules.re.sub('[^a-z0-9]+', '_', modules.re.sub('^user:', '', split)).strip('_')) -%}
+{%- endmacro %}
 
-{#- The value of the first tag whose normalised key is one of `keys` (a list of normalised keys). -#}
+
+{#- A tag list with every key normalised by the key rule. -#}
+{% macro normalised_tags(tags) -%}{{ adapter.dispatch('normalised_tags', 'finops')(tags) }}{%- endmacro %}
+
+{% macro duckdb__normalised_tags(tags) -%}
+list_transform({{ tags }}, lambda t: {'key': {{ finops.tag_key('t.key') }}, 'value': t.value})
+{%- endmacro %}
+
+{% macro bigquery__normalised_tags(tags) -%}
+array(select as struct {{ finops.tag_key('t.key') }} as key, t.value as value from unnest({{ tags }}) as t)
+{%- endmacro %}
+
+
+{#- The value of the first tag whose key is one of `keys`, in a list with normalised keys (normalised_tags). -#}
 {% macro tag_value(tags, keys) -%}{{ adapter.dispatch('tag_value', 'finops')(tags, keys) }}{%- endmacro %}
 
+{#- (the position of the first match: half the time of filtering the list, which copies the matching records) -#}
 {% macro duckdb__tag_value(tags, keys) -%}
-list_filter({{ tags }}, lambda t: {{ finops.tag_key('t.key') }} in ({% for k in keys %}'{{ k }}'{% if not loop.last %}, {% endif %}{% endfor %}) and t.value is not null and t.value <> '')[1].value
+{{ tags }}[list_position(list_transform({{ tags }}, lambda t: t.key in ({% for k in keys %}'{{ k }}'{% if not loop.last %}, {% endif %}{% endfor %}) and t.value <> ''), true)].value
 {%- endmacro %}
 
 {% macro bigquery__tag_value(tags, keys) -%}
-(select t.value from unnest({{ tags }}) as t where {{ finops.tag_key('t.key') }} in ({% for k in keys %}'{{ k }}'{% if not loop.last %}, {% endif %}{% endfor %}) and t.value is not null and t.value <> '' limit 1)
+(select t.value from unnest({{ tags }}) as t where t.key in ({% for k in keys %}'{{ k }}'{% if not loop.last %}, {% endif %}{% endfor %}) and t.value is not null and t.value <> '' limit 1)
 {%- endmacro %}
 
 
@@ -63,15 +85,15 @@ array(select as struct k as key, json_value({{ json_expression }}, concat('$."',
 {%- endmacro %}
 
 
-{#- A tag list -> a JSON object with normalised keys (FOCUS `Tags`). -#}
+{#- A tag list with normalised keys (normalised_tags) -> a JSON object (FOCUS `Tags`). -#}
 {% macro tags_json(tags) -%}{{ adapter.dispatch('tags_json', 'finops')(tags) }}{%- endmacro %}
 
 {% macro duckdb__tags_json(tags) -%}
-to_json(map_from_entries(list_transform({{ tags }}, lambda t: {'key': {{ finops.tag_key('t.key') }}, 'value': t.value})))
+to_json(map_from_entries({{ tags }}))
 {%- endmacro %}
 
 {% macro bigquery__tags_json(tags) -%}
-json_object(array(select {{ finops.tag_key('t.key') }} from unnest({{ tags }}) as t), array(select t.value from unnest({{ tags }}) as t))
+json_object(array(select t.key from unnest({{ tags }}) as t), array(select t.value from unnest({{ tags }}) as t))
 {%- endmacro %}
 
 

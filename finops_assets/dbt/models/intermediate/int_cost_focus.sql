@@ -20,8 +20,8 @@
   Azure: the export is FOCUS already; a NULL cost cell (FOCUS samples write a literal NULL) counts as 0.
   Tax, credits, refunds and adjustments keep their own ChargeCategory; BillingCurrency is kept, never converted.
   Team / environment / app service / cost center / customer id / project id come from tags (AWS tag columns,
-  Azure Tags, GCP labels then project labels), keys normalised by one rule (macros/cross_warehouse.sql);
-  missing -> 'untagged'.
+  Azure Tags, GCP labels then project labels), keys normalised by one rule (macros/cross_warehouse.sql; CUR v1's
+  tag keys are column names, normalised in stg_aws_cur at compile time); missing -> 'untagged'.
   x_sku_description names what was sold (AWS usage type, Azure meter name, GCP SKU description) and
   x_usage_quantity / x_usage_unit the quantity in the export's own unit (AWS UsageAmount in pricing/unit,
   Azure ConsumedQuantity in ConsumedUnit, GCP usage.amount in usage.unit): the LLM mart parses tokens from them.
@@ -36,7 +36,7 @@ with
 {%- if data_exports %}
 aws_data_exports as (
 
-    select {{ finops.aws_focus_columns('aws_data_exports') }}
+    select {{ finops.aws_focus_columns('aws_data_exports', finops.normalised_tags('tags')) }}
     from {{ ref('stg_aws_data_exports') }}
     where {{ finops.in_run_months('cast(billing_period_start as date)') }}
 
@@ -54,7 +54,7 @@ data_exports_pairs as (
 
 aws_cur as (
 
-    select {{ finops.aws_focus_columns('aws_cur') }}
+    select {{ finops.aws_focus_columns('aws_cur', 'tags') }}
     from {{ ref('stg_aws_cur') }} as cur
     where {{ finops.in_run_months('cast(billing_period_start as date)') }}
     {%- if data_exports %}
@@ -91,7 +91,7 @@ azure as (
         consumed_quantity as ConsumedQuantity,
         consumed_unit as ConsumedUnit,
         billing_currency as BillingCurrency,
-        tags as x_tags,
+        {{ finops.normalised_tags('tags') }} as x_tags,
         'azure_focus' as x_cost_source,
         charge_category as x_charge_type,
         sku_meter_category as x_usage_type,
@@ -139,7 +139,7 @@ gcp as (
         pricing_unit as ConsumedUnit,
         currency as BillingCurrency,
         {#- project labels after resource labels: a resource's own label wins -#}
-        {{ finops.concat_lists('labels', 'project_labels') }} as x_tags,
+        {{ finops.normalised_tags(finops.concat_lists('labels', 'project_labels')) }} as x_tags,
         'gcp_billing' as x_cost_source,
         cost_type as x_charge_type,
         sku_description as x_usage_type,

@@ -1,9 +1,11 @@
 {%- set relation = source('billing_raw', 'aws_cur_raw') -%}
 {%- set columns = finops.relation_columns(relation) -%}
-{#- Tag columns are whatever the month's manifests carried: resource_tags_user_* and resource_tags_aws_*. -#}
+{#- Tag columns are whatever the month's manifests carried: resource_tags_user_* and resource_tags_aws_*. Their keys
+    are normalised here, at compile time (macros/cross_warehouse.sql), not on every line. -#}
 {%- set tag_pairs = [] -%}
 {%- for name in columns if name.startswith('resource_tags_') -%}
-  {%- do tag_pairs.append((name[('resource_tags_user_' if name.startswith('resource_tags_user_') else 'resource_tags_') | length:], name)) -%}
+  {%- set key = name[('resource_tags_user_' if name.startswith('resource_tags_user_') else 'resource_tags_') | length:] -%}
+  {%- do tag_pairs.append((finops.tag_key_of_name(key), name)) -%}
 {%- endfor -%}
 
 with source as (
