@@ -44,8 +44,8 @@
 
 
 {#- FOCUS 1.x columns of an AWS staging row (stg_aws_cur, stg_aws_data_exports); the rules are in int_cost_focus's
-    header. `cost_source` becomes x_cost_source. -#}
-{% macro aws_focus_columns(cost_source) -%}
+    header. `cost_source` becomes x_cost_source; `tag_columns` renders the tag-derived columns (tag_columns). -#}
+{% macro aws_focus_columns(cost_source, tag_columns) -%}
         unblended_cost as BilledCost,
         case line_item_type
             when 'DiscountedUsage' then coalesce(reservation_effective_cost, 0)
@@ -88,7 +88,7 @@
         case when line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') then usage_amount end as ConsumedQuantity,
         case when line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') then pricing_unit end as ConsumedUnit,
         currency_code as BillingCurrency,
-        tags as x_tags,
+        {{ tag_columns }},
         '{{ cost_source }}' as x_cost_source,
         line_item_type as x_charge_type,
         usage_type as x_usage_type,
@@ -99,4 +99,17 @@
         product_family as x_sku_subcategory,
         case when line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') then usage_amount end as x_usage_quantity,
         case when line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') then pricing_unit end as x_usage_unit
+{%- endmacro %}
+
+
+{#- CUR v1's tags: (normalised key, column) for each tag column among `columns` (resource_tags_user_* and
+    resource_tags_aws_*, whatever the month's manifests carried). The keys are normalised here, at compile time
+    (macros/cross_warehouse.sql), not on every line. -#}
+{% macro cur_tag_pairs(columns) -%}
+{%- set pairs = [] -%}
+{%- for name in columns if name.startswith('resource_tags_') -%}
+  {%- set key = name[('resource_tags_user_' if name.startswith('resource_tags_user_') else 'resource_tags_') | length:] -%}
+  {%- do pairs.append((finops.tag_key_of_name(key), name)) -%}
+{%- endfor -%}
+{{ return(pairs) }}
 {%- endmacro %}

@@ -28,7 +28,7 @@ judged as (
 select judged.date, services.service_name, judged.billing_currency, judged.cost, judged.trailing_median,
        judged.cost / judged.trailing_median as ratio, {{ factor }} as threshold_factor
 from judged
-join (select distinct service_key, service_name from {{ ref('int_cost_keyed') }}) as services
+join (select distinct service_key, service_name from {{ ref('int_cost_keys') }} where service_key is not null) as services
     on services.service_key = judged.service_key
 where judged.history_days >= {{ var('cost_anomaly_min_history') }}
   and judged.trailing_median > 0

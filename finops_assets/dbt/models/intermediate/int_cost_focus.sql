@@ -20,8 +20,8 @@
   Azure: the export is FOCUS already; a NULL cost cell (FOCUS samples write a literal NULL) counts as 0.
   Tax, credits, refunds and adjustments keep their own ChargeCategory; BillingCurrency is kept, never converted.
   Team / environment / app service / cost center / customer id / project id come from tags (AWS tag columns,
-  Azure Tags, GCP labels then project labels), keys normalised by one rule (macros/cross_warehouse.sql);
-  missing -> 'untagged'.
+  Azure Tags, GCP labels then project labels), keys normalised by one rule (macros/cross_warehouse.sql; CUR v1's
+  tag keys are column names, normalised in stg_aws_cur at compile time); missing -> 'untagged'.
   x_sku_description names what was sold (AWS usage type, Azure meter name, GCP SKU description) and
   x_usage_quantity / x_usage_unit the quantity in the export's own unit (AWS UsageAmount in pricing/unit,
   Azure ConsumedQuantity in ConsumedUnit, GCP usage.amount in usage.unit): the LLM mart parses tokens from them.
@@ -31,12 +31,14 @@
 {#- A deployment that never loaded Data Exports may not have built its staging view (automation builds a model only
     after its upstream lands): without it, AWS is CUR v1 alone. -#}
 {%- set data_exports = finops.existing_relation(ref('stg_aws_data_exports')) -%}
+{#- CUR v1's tags are columns (passed through by stg_aws_cur): its tag columns are computed from them directly. -#}
+{%- set cur_tag_pairs = finops.cur_tag_pairs(finops.relation_columns(source('billing_raw', 'aws_cur_raw'))) -%}
 
 with
 {%- if data_exports %}
 aws_data_exports as (
 
-    select {{ finops.aws_focus_columns('aws_data_exports') }}
+    select {{ finops.aws_focus_columns('aws_data_exports', finops.tag_columns(tags=finops.normalised_tags('tags'))) }}
     from {{ ref('stg_aws_data_exports') }}
     where {{ finops.in_run_months('cast(billing_period_start as date)') }}
 
@@ -54,7 +56,7 @@ data_exports_pairs as (
 
 aws_cur as (
 
-    select {{ finops.aws_focus_columns('aws_cur') }}
+    select {{ finops.aws_focus_columns('aws_cur', finops.tag_columns(pairs=cur_tag_pairs)) }}
     from {{ ref('stg_aws_cur') }} as cur
     where {{ finops.in_run_months('cast(billing_period_start as date)') }}
     {%- if data_exports %}
@@ -91,7 +93,7 @@ azure as (
         consumed_quantity as ConsumedQuantity,
         consumed_unit as ConsumedUnit,
         billing_currency as BillingCurrency,
-        tags as x_tags,
+        {{ finops.tag_columns(tags=finops.normalised_tags('tags')) }},
         'azure_focus' as x_cost_source,
         charge_category as x_charge_type,
         sku_meter_category as x_usage_type,
@@ -139,7 +141,7 @@ gcp as (
         pricing_unit as ConsumedUnit,
         currency as BillingCurrency,
         {#- project labels after resource labels: a resource's own label wins -#}
-        {{ finops.concat_lists('labels', 'project_labels') }} as x_tags,
+        {{ finops.tag_columns(tags=finops.normalised_tags(finops.concat_lists('labels', 'project_labels'))) }},
         'gcp_billing' as x_cost_source,
         cost_type as x_charge_type,
         sku_description as x_usage_type,
@@ -194,7 +196,7 @@ select
     ConsumedQuantity,
     ConsumedUnit,
     BillingCurrency,
-    {{ finops.tags_json('x_tags') }} as Tags,
+    Tags,
     x_cost_source,
     x_charge_type,
     x_usage_type,
@@ -205,11 +207,12 @@ select
     x_sku_subcategory,
     cast(x_usage_quantity as {{ money }}) as x_usage_quantity,
     x_usage_unit,
-    coalesce({{ finops.tag_value('x_tags', ['environment', 'env']) }}, 'untagged') as x_environment,
-    coalesce({{ finops.tag_value('x_tags', ['team', 'owner_team']) }}, 'untagged') as x_team,
-    coalesce({{ finops.tag_value('x_tags', ['service', 'app', 'application']) }}, 'untagged') as x_app_service,
-    coalesce({{ finops.tag_value('x_tags', ['cost_center', 'costcenter']) }}, 'untagged') as x_cost_center,
-    coalesce({{ finops.tag_value('x_tags', ['customer_id', 'customer']) }}, 'untagged') as x_customer_id,
-    {#- an explicit project_id tag wins over a generic project tag, whatever their order in the export -#}
-    coalesce({{ finops.tag_value('x_tags', ['project_id']) }}, {{ finops.tag_value('x_tags', ['project']) }}, 'untagged') as x_project_id
+    {#- the tag-derived columns (macros/cross_warehouse.sql tag_columns: an explicit project_id tag wins over a generic
+        project tag, whatever their order in the export) -#}
+    x_environment,
+    x_team,
+    x_app_service,
+    x_cost_center,
+    x_customer_id,
+    x_project_id
 from unioned

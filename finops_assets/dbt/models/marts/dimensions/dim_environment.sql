@@ -1,8 +1,9 @@
 {#- Environments in one vocabulary (macros/facts.sql environment_name): production, staging, development,
     test, other tag values as written (lower case), 'untagged'. -#}
 with billed as (
-    select environment_key, environment_name, count(*) as line_items
-    from {{ ref('int_cost_keyed') }}
+    select environment_key, environment_name, cast(sum(line_items) as {{ dbt.type_bigint() }}) as line_items
+    from {{ ref('int_cost_keys') }}
+    where environment_key is not null
     group by environment_key, environment_name
 ),
 

@@ -1,8 +1,9 @@
 {#- Regions per cloud. Names, continent and country from the seed region_geography; a region the seed does
     not list keeps the export's own region name and gets continent / country 'Unknown'. -#}
 with billed as (
-    select region_key, cloud_provider, region_code, max(RegionName) as export_region_name
-    from {{ ref('int_cost_keyed') }}
+    select region_key, cloud_provider, region_code, max(region_name) as export_region_name
+    from {{ ref('int_cost_keys') }}
+    where region_key is not null
     group by region_key, cloud_provider, region_code
 ),
 

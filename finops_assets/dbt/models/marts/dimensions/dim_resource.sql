@@ -11,10 +11,11 @@ select
         when lower(resource_id) like '/subscriptions/%' then {{ finops.regex_group('lower(resource_id)', '/providers/([^/]+/[^/]+)') }}
         when resource_id like '//%' then {{ finops.regex_group('resource_id', '^//([^/]+)') }}
     end) as resource_type,
-    max(SubAccountId) as sub_account_id,
-    max(region_code) as region_code,
-    max(ServiceName) as cloud_service_name,
-    min(ChargePeriodStart) as first_seen_at,
-    max(ChargePeriodStart) as last_seen_at
-from {{ ref('int_cost_keyed') }}
+    max(sub_account_id) as sub_account_id,
+    max(resource_region_code) as region_code,
+    max(cloud_service_name) as cloud_service_name,
+    min(first_charge_at) as first_seen_at,
+    max(last_charge_at) as last_seen_at
+from {{ ref('int_cost_keys') }}
+where resource_key is not null
 group by resource_key, cloud_provider, resource_id

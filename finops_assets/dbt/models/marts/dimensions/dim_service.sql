@@ -3,8 +3,9 @@
     alphabetically first), 'untagged' when none does. Services seen only in traces (OTel service.name) are members
     too, with service_source 'telemetry'. -#}
 with lines as (
-    select service_key, service_name, service_source, x_team, x_cost_center, ChargePeriodStart
-    from {{ ref('int_cost_keyed') }}
+    select service_key, service_name, service_source, x_team, x_cost_center, line_items, first_charge_at, last_charge_at
+    from {{ ref('int_cost_keys') }}
+    where service_key is not null
 ),
 
 {%- for attribute in ['x_team', 'x_cost_center'] %}
@@ -12,7 +13,7 @@ with lines as (
     select
         service_key,
         {{ attribute }} as value,
-        row_number() over (partition by service_key order by case when {{ attribute }} = 'untagged' then 1 else 0 end, count(*) desc, {{ attribute }}) as rank_
+        row_number() over (partition by service_key order by case when {{ attribute }} = 'untagged' then 1 else 0 end, sum(line_items) desc, {{ attribute }}) as rank_
     from lines
     group by service_key, {{ attribute }}
 ),
@@ -23,8 +24,8 @@ services as (
         service_key,
         max(service_name) as service_name,
         max(service_source) as service_source,
-        min(ChargePeriodStart) as first_seen_at,
-        max(ChargePeriodStart) as last_seen_at
+        min(first_charge_at) as first_seen_at,
+        max(last_charge_at) as last_seen_at
     from lines
     group by service_key
 )
