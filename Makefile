@@ -75,8 +75,12 @@ $(AZURITE):
 
 azurite: $(AZURITE)
 
+# Two pytest-xdist workers (one per core of CI's machine); each test module runs whole on one worker and the modules
+# reading the session's demo warehouse share one (finops_assets_tests/conftest.py). TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= 2
+
 test: install $(AZURITE)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Export sensor ticks over ~10,000 landing objects.
 bench-sensors: install
