@@ -26,20 +26,6 @@ os.environ.setdefault("NO_GCE_CHECK", "True")
 
 MONTH = date(2025, 9, 1)
 
-# `make test` runs the suite on two pytest-xdist workers (`--dist loadgroup`): a group runs whole on one worker.
-DEMO_GROUP = "demo_warehouse"
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Every test module is one xdist group, so its module-scoped fixtures (a dbt build, an emulator) are made once;
-    the modules that read the session's demo warehouse share one group, so it is built once, and go first: it is
-    the longest group and must not be the last one a worker starts."""
-    demo_modules = {item.module.__name__ for item in items if DEMO_GROUP in getattr(item, "fixturenames", ())}
-    for item in items:
-        group = DEMO_GROUP if item.module.__name__ in demo_modules else item.module.__name__
-        item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: item.module.__name__ not in demo_modules)  # stable: each module keeps its order
-
 
 @pytest.fixture
 def landing(tmp_path: Path) -> Path:
