@@ -56,6 +56,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
     marts = DuckDBMartMaintenance(
         database=settings.duckdb_path, schema_name=settings.mart_dataset, snapshot_dir=settings.snapshot_dir
     )
-    queries = DuckDBQueryResource(database=settings.duckdb_path, raw_schema=settings.raw_dataset)
+    queries = DuckDBQueryResource(database=settings.duckdb_path, raw_schema=settings.raw_dataset,
+                                  memory_limit=settings.duckdb_memory_limit)
     return {"landing": landing, "warehouse_io_manager": warehouse, "dbt": dbt, "marts": marts, "warehouse_queries": queries,
             "warehouse_query": DuckDBWarehouseQuery(database=settings.duckdb_path)}

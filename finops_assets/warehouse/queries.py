@@ -22,7 +22,7 @@ from pydantic import Field
 from finops_assets.warehouse.bigquery_resource import FinopsBigQueryResource
 from finops_assets.warehouse.duckdb_warehouse import connect
 from finops_assets.warehouse.load_request import month_bounds
-from finops_assets.warehouse.identifiers import quote_bigquery, quote_duckdb
+from finops_assets.warehouse.identifiers import quote_bigquery, quote_duckdb, sql_string
 
 QUERY_TIMEOUT_SECONDS = 600
 
@@ -154,12 +154,19 @@ class DuckDBQueryResource(dg.ConfigurableResource):
 
     database: str = Field(description="Path of the DuckDB warehouse file (FINOPS_DUCKDB_PATH).")
     raw_schema: str = Field(default="billing_raw", description="Schema of the raw tables (FINOPS_RAW_DATASET).")
+    memory_limit: str | None = Field(
+        default=None, description="DuckDB's memory limit for the checks' queries (FINOPS_DUCKDB_MEMORY_LIMIT)."
+    )
 
     @contextmanager
     def open(self) -> Iterator[WarehouseQueries]:
         if not Path(self.database).exists():
             raise FileNotFoundError(f"no warehouse file at {self.database}: nothing has been loaded yet")
         con = connect(self.database, read_only=True)
+        if self.memory_limit:
+            # The checks group every line item of a range (the duplicate-key screen): bounded like the loads, spilling
+            # to the warehouse's temp folder beyond the limit.
+            con.execute(f"SET memory_limit = {sql_string(self.memory_limit)}")
         try:
             yield DuckDBQueries(con, self.raw_schema)
         finally:
