@@ -417,7 +417,7 @@ def _month_of_partition(inputs: CheckInputs) -> str:
 
 def screen_duplicates(inputs: CheckInputs, months: Sequence[date]) -> set:
     q, month = inputs.queries, _month_of_partition(inputs)
-    key = ", ".join(q.column(c) for c in inputs.spec.duplicate_key)
+    key = q.screen_key([q.column(c) for c in inputs.spec.duplicate_key])
     return _flagged(inputs, months, f"SELECT DISTINCT m FROM (SELECT {month} AS m FROM {inputs.table} WHERE {inputs.in_month} "
                                     f"GROUP BY {month}, {key} HAVING COUNT(*) > 1) AS d")
 

@@ -14,6 +14,9 @@ import zlib
 from finops_assets.landing.storage import Landing
 
 HEAD_BYTES = 1 << 20
+# A header row is a few KB: the first read is small, and only a longer header row reads (and inflates) up to HEAD_BYTES.
+# Reading and inflating a whole MiB of each part cost ~35 ms a file, the main part of describing a month of CUR.
+FIRST_READ_BYTES = 64 << 10
 
 
 class DataFileError(ValueError):
@@ -23,13 +26,21 @@ class DataFileError(ValueError):
         self.problem = problem
 
 
-def parse_header(head: bytes, key: str, gzip: bool) -> list[str]:
+def _head_text(head: bytes, key: str, gzip: bool) -> str:
     if gzip:
         try:
-            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, HEAD_BYTES)
+            inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            data = inflate.decompress(head, FIRST_READ_BYTES)
+            if b"\n" not in data and inflate.unconsumed_tail:
+                data += inflate.decompress(inflate.unconsumed_tail, HEAD_BYTES - len(data))
         except zlib.error as exc:
             raise DataFileError(key, f"not a valid gzip file ({exc})") from exc
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+        head = data
+    return head.decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+def parse_header(head: bytes, key: str, gzip: bool) -> list[str]:
+    text = _head_text(head, key, gzip)
     if not text:
         raise DataFileError(key, "file is empty: no header row")
     newline = text.find("\n")
@@ -39,8 +50,16 @@ def parse_header(head: bytes, key: str, gzip: bool) -> list[str]:
     return next(csv.reader(io.StringIO(line.rstrip("\r"))), [])
 
 
+def read_csv_header(landing: Landing, key: str, gzip: bool) -> list[str]:
+    """The header row of a data file, from its first bytes only."""
+    head = landing.read_head(key, FIRST_READ_BYTES)
+    if len(head) == FIRST_READ_BYTES and "\n" not in _head_text(head, key, gzip):
+        head = landing.read_head(key, HEAD_BYTES)  # the header row goes on past the first read
+    return parse_header(head, key, gzip)
+
+
 def check_csv_header(landing: Landing, key: str, expected: list[str], gzip: bool) -> None:
-    header = parse_header(landing.read_head(key, HEAD_BYTES), key, gzip)
+    header = read_csv_header(landing, key, gzip)
     if header == expected:
         return
     if len(header) != len(expected):

@@ -54,6 +54,11 @@ class WarehouseQueries(Protocol):
         """The first day (DATE) of the month of a TIMESTAMP expression: grouping a range of months in one query."""
         ...
 
+    def screen_key(self, columns_sql: Sequence[str]) -> str:
+        """What a screen groups rows by to find repeated keys: equal keys always give equal screen keys, so a screen
+        misses no repeated key; unequal keys may collide (a hash), which only flags a month for its exact check."""
+        ...
+
     def has_table(self, name: str) -> bool: ...
 
     def fetch(self, sql: str, params: Sequence[QueryParam] = ()) -> list[tuple]: ...
@@ -89,6 +94,11 @@ class DuckDBQueries:
     def month_of(self, column_sql: str) -> str:
         return f"CAST(date_trunc('month', {column_sql}) AS DATE)"
 
+    def screen_key(self, columns_sql: Sequence[str]) -> str:
+        # One 64-bit hash instead of the key's strings: the duplicate screen groups every line item of the range
+        # (10M at the benchmark's scale), and a fixed-size key halves its time and its hash table.
+        return f"hash({', '.join(columns_sql)})"
+
     def has_table(self, name: str) -> bool:
         return bool(self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [self.schema, name]
@@ -123,6 +133,9 @@ class BigQueryQueries:
 
     def month_of(self, column_sql: str) -> str:
         return f"DATE_TRUNC(DATE({column_sql}), MONTH)"
+
+    def screen_key(self, columns_sql: Sequence[str]) -> str:
+        return ", ".join(columns_sql)  # exact: BigQuery's distributed aggregation needs no shortcut
 
     def has_table(self, name: str) -> bool:
         try:

@@ -20,6 +20,7 @@ from finops_assets.defs.azure_focus.checks import azure_focus_check_spec
 from finops_assets.defs.gcp_billing.checks import gcp_billing_check_spec
 from finops_assets.defs.raw_checks import (
     RAW_CHECKS, CheckInputs, RawCheckSpec, Thresholds, availability_window_start, column_changes, evaluate,
+    month_outcomes, screen_duplicates,
 )
 from finops_assets.landing import landing_from_url
 from finops_assets.partitions import billing_month_partitions
@@ -153,6 +154,45 @@ def test_a_duplicated_line_item_fails_with_its_key(warehouse, landing, source, t
     assert "1 line items appear more than once" in result.description
     table_md = md(result, "duplicates")
     assert table_md.splitlines()[0].startswith(f"| {SPECS[source].duplicate_key[0]} |") and "| 2 |" in table_md
+
+
+def range_inputs(warehouse: Path, landing, queries_class=DuckDBQueries):
+    con = connect(str(warehouse), read_only=True)
+    return con, CheckInputs(SPECS["aws_cur"], queries_class(con, "billing_raw"), landing, OCTOBER, NOW, Thresholds())
+
+
+def test_the_duplicate_screen_of_a_range_flags_the_month_with_a_repeated_key(warehouse, landing):
+    with writable(warehouse) as con:
+        con.execute("INSERT INTO billing_raw.aws_cur_raw SELECT * FROM billing_raw.aws_cur_raw "
+                    "WHERE bill_billing_period_start_date = '2025-10-01' LIMIT 1")
+    con, inputs = range_inputs(warehouse, landing)
+    try:
+        assert "hash(" in inputs.queries.screen_key(['"a"', '"b"'])
+        assert screen_duplicates(inputs, [SEPTEMBER, OCTOBER]) == {OCTOBER}
+        outcomes = month_outcomes(CHECKS["no_duplicate_line_items"], inputs, [SEPTEMBER, OCTOBER])
+    finally:
+        con.close()
+    assert outcomes[SEPTEMBER].passed and not outcomes[OCTOBER].passed
+    assert outcomes[OCTOBER].metadata["duplicate_keys"].value == 1
+
+
+class CollidingQueries(DuckDBQueries):
+    """Every line item's screen key collides: the worst a hash can do."""
+
+    def screen_key(self, columns_sql):
+        return "'one key for all'"
+
+
+def test_a_screen_key_collision_only_sends_the_month_to_its_exact_check(warehouse, landing):
+    con, inputs = range_inputs(warehouse, landing, CollidingQueries)
+    try:
+        assert screen_duplicates(inputs, [SEPTEMBER, OCTOBER]) == {SEPTEMBER, OCTOBER}
+        outcomes = month_outcomes(CHECKS["no_duplicate_line_items"], inputs, [SEPTEMBER, OCTOBER])
+    finally:
+        con.close()
+    # Examined exactly (the month's own GROUP BY of the key's values), both months are clean.
+    assert all(o.passed for o in outcomes.values())
+    assert all("every line item is unique" in o.description for o in outcomes.values())
 
 
 def test_empty_critical_fields_are_counted_per_column(warehouse, landing):

@@ -225,3 +225,10 @@ def test_a_group_is_bounded_in_months_and_bytes():
     requests = [request(date(2024 + i // 12, i % 12 + 1, 1), size=100) for i in range(20)]
     assert [len(g) for g in plan_groups(requests, max_bytes=10_000, max_months=12)] == [12, 8]
     assert [len(g) for g in plan_groups(requests, max_bytes=250, max_months=12)] == [2] * 10
+
+
+def test_the_benchmark_history_is_one_statement_by_default():
+    """39 months of ~28 MB of CSV.gz (the benchmark's full scale) share one INSERT, like the floor's one statement."""
+    requests = [request(date(2022 + (i + 9) // 12, (i + 9) % 12 + 1, 1), size=28_000_000) for i in range(39)]
+    assert [len(g) for g in plan_groups(requests)] == [39]
+    assert [len(g) for g in plan_groups(requests * 2)] == [48, 30]  # bounded: a longer history takes more statements

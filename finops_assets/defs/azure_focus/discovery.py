@@ -22,7 +22,7 @@ from finops_assets.defs.azure_focus import schema
 from finops_assets.defs.azure_focus.manifest import FocusManifest, ManifestError, parse_focus_manifest
 from finops_assets.defs.sensors import ExportError, ExportVersion
 from finops_assets.landing import Landing, LandingObject, LandingPathError
-from finops_assets.landing.csv_header import DataFileError, parse_header, HEAD_BYTES
+from finops_assets.landing.csv_header import DataFileError, read_csv_header
 from finops_assets.landing.keys import ReferencedKeyError, key_next_to_manifest
 from finops_assets.landing.month_folders import find_month_folders
 from finops_assets.warehouse.load_request import ColumnType, DataFile, FileFormat, LoadRequest
@@ -166,7 +166,7 @@ def _parquet_columns(landing: Landing, keys: list[str]) -> tuple[list[str], dict
 def _csv_columns(landing: Landing, keys: list[str], gzip: bool) -> list[str]:
     header = None
     for key in keys:
-        file_header = parse_header(landing.read_head(key, HEAD_BYTES), key, gzip)
+        file_header = read_csv_header(landing, key, gzip)
         if header is None:
             header = file_header
         elif file_header != header:
