@@ -190,7 +190,7 @@ NOTES = [
     "monthly models now starts dbt 0.1-0.2 s after it starts (22-26 s before: `dbt --version` and the adapter); dbt "
     "reaches its parsed project in 4.8-7.0 s (monthly) and 2.7-7.5 s (dimensions), partial parsing skipped, against "
     "17-22 s and 21-26 s of full parses before; CPU of the whole run (user + sys, dbt processes included) 55.6-57.0 "
-    "s against 70.8 s. What remains per dbt process: its Python start-up (~3 s of CPU), the models and tests of "
+    "s in two runs against 70.8-82.1 s in three. What remains per dbt process: its Python start-up (~3 s of CPU), the models and tests of "
     "the month, and its exit after its last result (artifacts written, DuckDB's checkpoint of what it wrote): 13-37 "
     "s under that load for the monthly invocation. A likely cause, not yet confirmed: the 39-month build inserts "
     "the months interleaved (one parallel INSERT, insertion order off), so one month's rows sit in every row group "
