@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from dagster_dbt import DbtCliResource
 from dagster_gcp import BigQueryResource
 
 from finops_assets.defs.dbt.project import dbt_executable, finops_dbt_project
+from finops_assets.defs.dbt.resource import FinopsDbtCliResource
 from finops_assets.landing.resource import LandingResource
 from finops_assets.settings import Settings
 from finops_assets.warehouse.bigquery_maintenance import BigQueryMartMaintenance
@@ -35,8 +35,9 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         url=settings.landing_url, gcp_project=settings.gcp_project,
         s3_endpoint_url=settings.s3_endpoint_url, s3_region=settings.s3_region,
     )
-    # The dbt target follows FINOPS_ENV through profiles.yml; the same resource serves both environments.
-    dbt = DbtCliResource(project_dir=finops_dbt_project(), dbt_executable=dbt_executable(), target=settings.env)
+    # The dbt target follows FINOPS_ENV through profiles.yml; the same resource serves both environments
+    # (dagster-dbt's DbtCliResource without its per-run `dbt --version` process: finops_assets/defs/dbt/resource.py).
+    dbt = FinopsDbtCliResource(project_dir=finops_dbt_project(), dbt_executable=dbt_executable(), target=settings.env)
     if settings.env == "prod":
         bigquery = FinopsBigQueryResource(
             bigquery=BigQueryResource(project=settings.gcp_project, location=settings.bq_location),

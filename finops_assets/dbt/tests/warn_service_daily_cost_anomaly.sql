@@ -8,6 +8,11 @@
 with daily as (
     select service_key, billing_currency, date, sum(total_cost) as cost
     from {{ ref('fact_cost_daily') }}
+    {%- if var('min_month', none) and var('max_month', none) %}
+    {#- only the run's days and the trailing days they are judged against, not the whole history -#}
+    where date >= {{ dbt.dateadd('day', -trailing_days, "cast('" ~ var('min_month') ~ "' as date)") }}
+      and date < cast('{{ var("max_month") }}' as date)
+    {%- endif %}
     group by service_key, billing_currency, date
 ),
 history as (

@@ -4,10 +4,12 @@ groups follow the dbt folders (staging, intermediate, marts); dbt tests become a
 (No `from __future__ import annotations` here: Dagster reads the asset function's annotations at runtime.)
 """
 
+import hashlib
 import json
 import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Optional
 
@@ -81,30 +83,66 @@ def threshold_vars(settings: Settings) -> dict[str, float]:
     }
 
 
-# dbt's parse cache. dagster-dbt gives every invocation a fresh target folder and seeds it with the project target's
-# copy, which `make install` wrote with another profile (the warehouse path differs) and no vars: dbt then parses
-# the whole project again at every invocation. Writing each invocation's cache back keeps it warm for the next
-# invocation with the same profile and vars (the dimensions every run; a month reloaded again, e.g. the open month).
+# dbt's parse cache. dagster-dbt gives every invocation a fresh target folder (seeded with the project target's copy,
+# which `make install` wrote with another profile and no vars), and dbt re-parses the whole project whenever the vars,
+# profile or target differ from the cache's. A run's two invocations have different vars (the monthly models get the
+# run's months, the dimensions none), so one shared cache file was always the other invocation's and every invocation
+# parsed everything (`Unable to do partial parsing because config vars ... have changed`). The caches are kept per
+# (vars, target, FINOPS_* environment) instead: each invocation is seeded with the cache of its own key and writes it
+# back; a month built again (the open month refreshed during the day, a restatement) and the dimensions of every run
+# find theirs. dbt itself still checks the files, so a changed model is re-parsed.
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+PARTIAL_PARSE_CACHE = "partial_parse"
+PARTIAL_PARSE_KEPT = 16
 
 
-def keep_partial_parse(invocation_target: Path, project_target: Path) -> None:
-    """Replace the project's parse cache with the invocation's, atomically (parallel runs may read it)."""
+def partial_parse_key(dbt_vars: Mapping[str, Any], target: Optional[str], environment: Mapping[str, str]) -> str:
+    """The cache key of an invocation: what dbt compares before trusting a parse cache and that differs between runs
+    of one deployment (the vars, the target, the FINOPS_* settings profiles.yml and dbt_project.yml read)."""
+    settings = {name: value for name, value in environment.items() if name.startswith("FINOPS_")}
+    document = json.dumps({"vars": dbt_vars, "target": target, "environment": settings}, sort_keys=True, default=str)
+    return hashlib.sha256(document.encode()).hexdigest()[:16]
+
+
+def seed_partial_parse(cache_dir: Path, key: str, invocation_target: Path) -> bool:
+    """Copy the cache of `key` into a new invocation's target folder; False when there is none yet."""
+    cached = Path(cache_dir) / f"{key}.msgpack"
+    if not cached.exists():
+        return False
+    Path(invocation_target).mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(cached, Path(invocation_target) / PARTIAL_PARSE_FILE)
+    return True
+
+
+def keep_partial_parse(invocation_target: Path, cache_dir: Path, key: str, kept: int = PARTIAL_PARSE_KEPT) -> None:
+    """Store the invocation's parse cache as the cache of `key`, atomically (parallel runs may read it), and keep only
+    the `kept` most recently written caches."""
     source = Path(invocation_target) / PARTIAL_PARSE_FILE
     if not source.exists():
         return
-    project_target.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=project_target, prefix=f".{PARTIAL_PARSE_FILE}.")
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=cache_dir, prefix=f".{key}.")
     os.close(handle)
     shutil.copyfile(source, temporary)
-    os.replace(temporary, project_target / PARTIAL_PARSE_FILE)
+    os.replace(temporary, cache_dir / f"{key}.msgpack")
+    caches = sorted(cache_dir.glob("*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in caches[kept:]:
+        stale.unlink(missing_ok=True)
 
 
-def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[str]) -> Iterator:
-    invocation = dbt.cli(["build", *args], context=context)
-    yield from invocation.stream()
+def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, dbt_vars: Mapping[str, Any]) -> Iterator:
     project = finops_dbt_project()
-    keep_partial_parse(invocation.target_path, Path(project.project_dir) / project.target_path)
+    project_target = Path(project.project_dir) / project.target_path
+    cache_dir = project_target / PARTIAL_PARSE_CACHE
+    key = partial_parse_key(dbt_vars, dbt.target, os.environ)
+    # dagster-dbt's own naming of an invocation's target folder (step, run, a unique suffix).
+    target = project_target / f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    seed_partial_parse(cache_dir, key, target)
+    args = ["build", "--vars", json.dumps(dict(dbt_vars))] if dbt_vars else ["build"]
+    invocation = dbt.cli(args, context=context, target_path=target)
+    yield from invocation.stream()
+    keep_partial_parse(invocation.target_path, cache_dir, key)
 
 
 def build_dbt_assets(settings: Settings) -> list[dg.AssetsDefinition]:
@@ -123,7 +161,7 @@ def build_dbt_assets(settings: Settings) -> list[dg.AssetsDefinition]:
         dagster_dbt_translator=translator,
     )
     def finops_dbt_monthly(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt_build(context, dbt, ["--vars", json.dumps({**month_vars(context), **thresholds})])
+        yield from dbt_build(context, dbt, {**month_vars(context), **thresholds})
 
     @dbt_assets(
         manifest=project.manifest_path,
@@ -135,7 +173,7 @@ def build_dbt_assets(settings: Settings) -> list[dg.AssetsDefinition]:
         dagster_dbt_translator=translator,
     )
     def finops_dbt_daily(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt_build(context, dbt, ["--vars", json.dumps({**day_vars(context), **thresholds})])
+        yield from dbt_build(context, dbt, {**day_vars(context), **thresholds})
 
     @dbt_assets(
         manifest=project.manifest_path,
@@ -145,6 +183,6 @@ def build_dbt_assets(settings: Settings) -> list[dg.AssetsDefinition]:
         dagster_dbt_translator=translator,
     )
     def finops_dbt_dimensions(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt_build(context, dbt, [])
+        yield from dbt_build(context, dbt, {})
 
     return [finops_dbt_monthly, finops_dbt_daily, finops_dbt_dimensions]

@@ -3,12 +3,15 @@ its predecessor, other months are untouched, and a range of months is one dbt in
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from finops_assets.definitions import build_definitions
+from finops_assets.defs.dbt.project import finops_dbt_project
 from finops_assets.defs.dbt.runs import build_models
 from finops_assets.settings import load_settings
 from finops_assets_tests.conftest import MONTH, materialize_month, query
@@ -114,3 +117,39 @@ def test_a_range_of_months_is_one_dbt_invocation(two_months):
     assert len(monthly_commands) == 1, commands
     assert '"min_month": "2025-09-01", "max_month": "2025-11-01"' in monthly_commands[0]
     assert {m for _, m in totals(settings)} == {MONTH, OCTOBER}
+
+
+def _parse_events(dbt_log) -> list[str]:
+    events = [json.loads(line)["info"] for line in dbt_log.read_text().splitlines() if line.startswith("{")]
+    return [e["name"] for e in events if "Pars" in e["name"]]
+
+
+def test_a_month_built_again_skips_dbts_full_parse_in_both_invocations(two_months):
+    """The monthly invocation (the month's vars) and the dimensions invocation (no vars) each keep their own parse
+    cache: a month built again (a restatement, the open month refreshed) parses nothing in either."""
+    _, defs, _ = two_months
+    instance = dg.DagsterInstance.ephemeral()
+    assert build_models(defs, [OCTOBER], instance).success
+    result = build_models(defs, [OCTOBER], instance)
+    assert result.success
+
+    target = Path(finops_dbt_project().project_dir) / "target"
+    folders = sorted(target.glob(f"finops_dbt_*-{result.run_id[:7]}-*"))
+    assert [f.name.split("-")[0] for f in folders] == ["finops_dbt_dimensions", "finops_dbt_monthly"]
+    for folder in folders:
+        events = _parse_events(folder / "dbt.log")
+        assert "UnableToPartialParse" not in events and "PartialParsingSkipParsing" in events, (folder.name, events)
+
+
+def test_no_dbt_version_process_is_started(two_months, monkeypatch):
+    """The dbt version comes from the installed dbt-core package: a run starts dbt once per invocation, never
+    `dbt --version` (a dbt start-up that also asks PyPI for the latest versions)."""
+    _, defs, _ = two_months
+    import dagster_dbt.core.resource as dbt_resource
+
+    def no_version_process(*args, **kwargs):
+        raise AssertionError(f"dbt --version was run: {args}")
+
+    monkeypatch.setattr(dbt_resource, "check_output", no_version_process)
+    result = build_models(defs, [OCTOBER], dg.DagsterInstance.ephemeral())
+    assert result.success

@@ -1,27 +1,56 @@
-"""dbt's parse cache is written back after every invocation, so the next one with the same profile and vars
-skips the full parse (dagster-dbt seeds each invocation's fresh target folder from the project target)."""
+"""dbt's parse cache is kept per (vars, target, FINOPS_* settings): a run's monthly invocation (the run's months as
+vars) and its dimensions invocation (no vars) each find their own cache, so a month built again and the dimensions
+of every run skip dbt's full parse (dagster-dbt seeds each invocation's fresh target folder)."""
 
-from finops_assets.defs.dbt.assets import PARTIAL_PARSE_FILE, keep_partial_parse
+from finops_assets.defs.dbt.assets import (
+    PARTIAL_PARSE_FILE,
+    keep_partial_parse,
+    partial_parse_key,
+    seed_partial_parse,
+)
 
-
-def test_the_invocations_parse_cache_replaces_the_projects(tmp_path):
-    invocation, project = tmp_path / "target" / "finops_dbt_monthly-abc", tmp_path / "target"
-    invocation.mkdir(parents=True)
-    (project / PARTIAL_PARSE_FILE).write_bytes(b"parsed by make install")
-    (invocation / PARTIAL_PARSE_FILE).write_bytes(b"parsed by the run")
-
-    keep_partial_parse(invocation, project)
-
-    assert (project / PARTIAL_PARSE_FILE).read_bytes() == b"parsed by the run"
-    assert sorted(p.name for p in project.iterdir()) == ["finops_dbt_monthly-abc", PARTIAL_PARSE_FILE]
+OCTOBER_VARS = {"min_month": "2025-10-01", "max_month": "2025-11-01", "cost_anomaly_factor": 10.0}
+ENVIRONMENT = {"FINOPS_DUCKDB_PATH": "/w.duckdb", "FINOPS_ENV": "local", "HOME": "/root"}
 
 
-def test_an_invocation_that_wrote_no_cache_leaves_the_projects(tmp_path):
-    invocation, project = tmp_path / "run", tmp_path / "target"
+def test_the_key_follows_the_vars_the_target_and_the_finops_settings_only():
+    key = partial_parse_key(OCTOBER_VARS, "local", ENVIRONMENT)
+
+    assert key == partial_parse_key(dict(reversed(list(OCTOBER_VARS.items()))), "local", {**ENVIRONMENT, "HOME": "/x"})
+    assert key != partial_parse_key({**OCTOBER_VARS, "min_month": "2025-09-01"}, "local", ENVIRONMENT)
+    assert key != partial_parse_key({}, "local", ENVIRONMENT)
+    assert key != partial_parse_key(OCTOBER_VARS, "prod", ENVIRONMENT)
+    assert key != partial_parse_key(OCTOBER_VARS, "local", {**ENVIRONMENT, "FINOPS_DUCKDB_PATH": "/other.duckdb"})
+
+
+def test_each_key_keeps_its_own_cache_and_seeds_the_next_invocation_with_it(tmp_path):
+    cache = tmp_path / "target" / "partial_parse"
+    for key, content in (("monthly", b"parsed with the month's vars"), ("dimensions", b"parsed without vars")):
+        invocation = tmp_path / "target" / f"finops_dbt_{key}-abc"
+        invocation.mkdir(parents=True)
+        (invocation / PARTIAL_PARSE_FILE).write_bytes(content)
+        keep_partial_parse(invocation, cache, key)
+
+    assert seed_partial_parse(cache, "monthly", tmp_path / "next")
+    assert (tmp_path / "next" / PARTIAL_PARSE_FILE).read_bytes() == b"parsed with the month's vars"
+    assert not seed_partial_parse(cache, "another month", tmp_path / "other")
+    assert not (tmp_path / "other").exists()
+
+
+def test_only_the_newest_caches_are_kept(tmp_path):
+    invocation, cache = tmp_path / "run", tmp_path / "cache"
     invocation.mkdir()
-    project.mkdir()
-    (project / PARTIAL_PARSE_FILE).write_bytes(b"kept")
+    (invocation / PARTIAL_PARSE_FILE).write_bytes(b"parsed")
+    for key in ("a", "b", "c"):
+        keep_partial_parse(invocation, cache, key, kept=2)
 
-    keep_partial_parse(invocation, project)
+    assert sorted(p.name for p in cache.iterdir()) == ["b.msgpack", "c.msgpack"]
 
-    assert (project / PARTIAL_PARSE_FILE).read_bytes() == b"kept"
+
+def test_an_invocation_that_wrote_no_cache_stores_nothing(tmp_path):
+    invocation = tmp_path / "run"
+    invocation.mkdir()
+
+    keep_partial_parse(invocation, tmp_path / "cache", "key")
+
+    assert not (tmp_path / "cache").exists()

@@ -288,3 +288,19 @@ def test_a_fact_key_missing_from_each_dimension_fails(runs, dimension):
     assert runs["broken"][test]["status"] == "fail" and runs["broken"][test]["failures"] == 1
     ((key, fact_rows, _),) = failing_rows(runs, test)
     assert key == runs["dropped"][dimension] and fact_rows > 0
+
+
+def test_the_cost_anomaly_test_reads_only_the_runs_days_and_their_trailing_days(runs):
+    """With the run's months as vars, the anomaly test reads fact_cost_daily from the trailing days before the first
+    month to the end of the last, not the whole history; it finds exactly what the unbounded query finds."""
+    sql = runs["broken"]["warn_service_daily_cost_anomaly"]["compiled_code"]
+    daily = sql[sql.index("with daily as"):sql.index("history as")]
+    bounds = re.search(r"where (date >= .*?)\n\s*and (date < cast\('2025-11-01' as date\))", daily, re.S)
+    assert bounds and "2025-09-01" in bounds.group(1) and "-7" in bounds.group(1), daily
+    unbounded = sql.replace(bounds.group(0), "where true")
+    con = duckdb.connect(str(runs["broken_db"]), read_only=True)
+    try:
+        assert sorted(con.execute(unbounded).fetchall()) == sorted(failing_rows(runs, "warn_service_daily_cost_anomaly"))
+    finally:
+        con.close()
+    assert failing_rows(runs, "warn_service_daily_cost_anomaly")  # the 100000x day is still found
