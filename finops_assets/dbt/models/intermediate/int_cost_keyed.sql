@@ -1,4 +1,4 @@
-{{ config(**finops.monthly_config()) }}
+{{ config(materialized="view") }}
 {#-
   int_cost_focus with the business keys the marts share, derived once (documented fallbacks):
     service      the `service` / `app` / `application` tag; untagged lines fall back to the cloud service
@@ -9,8 +9,6 @@
     region       (cloud, RegionId); lines without a region (tax, global services) -> 'global'
     resource     (cloud, ResourceId); lines without a resource -> '(none)'
   and their surrogate keys (md5 of the business key, the same on DuckDB and BigQuery).
-  A monthly table, not a view: the keys are hashed once per line, not once per reader (fact_cost_hourly,
-  int_cost_keys).
   cost_pool: which allocation pool a line's cost belongs to (models/marts/allocation):
     shared_network   Networking cost with no service tag, a service tag of 'shared', or a NAT gateway /
                      load balancer line (by usage type or service name) -> split by bytes
@@ -42,7 +40,6 @@ with lines as (
             else 'direct'
         end as cost_pool
     from {{ ref('int_cost_focus') }}
-    where {{ finops.in_run_months('billing_month') }}
 
 )
 
