@@ -57,17 +57,8 @@ shaped as (
 
 ),
 
-{#- A line of one hour (most lines) is its own hour: only longer lines are joined to their hour offsets. -#}
 hours as (
 
-    select
-        shaped.*,
-        0 as k,
-        first_hour as hour,
-        end_offset_s as last_hour_s
-    from shaped
-    where n_hours = 1
-    union all
     select
         shaped.*,
         k,
@@ -75,7 +66,6 @@ hours as (
         end_offset_s - (n_hours - 1) * 3600 as last_hour_s
     from shaped
     {{ finops.join_offsets('n_hours', 'k') }}
-    where n_hours > 1
 
 ),
 
