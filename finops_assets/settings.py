@@ -26,6 +26,7 @@ class Settings:
     landing_url: str = "./data/landing"
     duckdb_path: str = "./data/warehouse.duckdb"
     duckdb_memory_limit: str = "1GB"
+    dbt_memory_limit: str = "3GB"
     aws_cur_prefix: str = "aws_cur"
     aws_data_exports_prefix: str = "aws_data_exports"
     azure_focus_prefix: str = "azure_focus"
@@ -69,6 +70,7 @@ _VARIABLES = {
     "landing_url": "FINOPS_LANDING_URL",
     "duckdb_path": "FINOPS_DUCKDB_PATH",
     "duckdb_memory_limit": "FINOPS_DUCKDB_MEMORY_LIMIT",
+    "dbt_memory_limit": "FINOPS_DBT_MEMORY_LIMIT",
     "aws_cur_prefix": "FINOPS_AWS_CUR_PREFIX",
     "aws_data_exports_prefix": "FINOPS_AWS_DATA_EXPORTS_PREFIX",
     "azure_focus_prefix": "FINOPS_AZURE_FOCUS_PREFIX",
@@ -126,11 +128,11 @@ def parse_number(variable: str, value: str, kind: type, minimum: float) -> float
     return number
 
 
-def parse_memory_limit(value: str) -> str:
+def parse_memory_limit(value: str, variable: str = "FINOPS_DUCKDB_MEMORY_LIMIT") -> str:
     """A DuckDB memory size (`1GB`, `512MB`, `1.5GiB`), checked here so a typo fails at start-up, not mid-load."""
     text = value.strip()
     if not re.fullmatch(r"\d+(\.\d+)?\s*([KMGT]i?B|B)", text, flags=re.IGNORECASE):
-        raise SettingsError(f"FINOPS_DUCKDB_MEMORY_LIMIT={value!r} is not a size like 1GB or 512MB")
+        raise SettingsError(f"{variable}={value!r} is not a size like 1GB or 512MB")
     return text
 
 
@@ -156,8 +158,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             continue
         if attribute == "start_month":
             values[attribute] = parse_start_month(raw)
-        elif attribute == "duckdb_memory_limit":
-            values[attribute] = parse_memory_limit(raw)
+        elif attribute in ("duckdb_memory_limit", "dbt_memory_limit"):
+            values[attribute] = parse_memory_limit(raw, variable)
         elif attribute in _NUMBERS:
             values[attribute] = parse_number(variable, raw, *_NUMBERS[attribute])
         else:

@@ -108,3 +108,17 @@ def test_duckdb_memory_limit_is_read_checked_and_given_to_the_warehouse_io_manag
     assert build_resources(settings)["warehouse_io_manager"].memory_limit == "512MB"
     with pytest.raises(SettingsError, match="FINOPS_DUCKDB_MEMORY_LIMIT='lots' is not a size"):
         load_settings({"FINOPS_DUCKDB_MEMORY_LIMIT": "lots"})
+
+
+def test_dbt_memory_limit_is_its_own_setting_and_the_profiles_default():
+    from pathlib import Path
+
+    import finops_assets
+
+    assert load_settings({}).dbt_memory_limit == "3GB"
+    assert load_settings({"FINOPS_DBT_MEMORY_LIMIT": "6GB", "FINOPS_DUCKDB_MEMORY_LIMIT": "512MB"}).dbt_memory_limit == "6GB"
+    with pytest.raises(SettingsError, match="FINOPS_DBT_MEMORY_LIMIT='lots' is not a size"):
+        load_settings({"FINOPS_DBT_MEMORY_LIMIT": "lots"})
+    # dbt reads the variable itself (profiles.yml): its default there is the settings' default
+    profile = (Path(finops_assets.__file__).parent / "dbt" / "profiles.yml").read_text()
+    assert "memory_limit: \"{{ env_var('FINOPS_DBT_MEMORY_LIMIT', '3GB') }}\"" in profile

@@ -129,11 +129,13 @@ select hour from unnest(generate_timestamp_array(cast({{ start }} as timestamp),
 {% macro bigquery__add_hours(ts, n) -%}timestamp_add({{ ts }}, interval {{ n }} hour){%- endmacro %}
 
 
-{#- A rollup of fact_cost_hourly to `period` (a SQL expression over its columns, named `period_name`).
-    Every additive measure is summed, so each rollup reconciles exactly with the hourly fact; billing_month
-    stays in the grain so a month's rows can be replaced on their own (a week spanning two billing months
-    has a row in each). instance_count: the most instances seen in any one hour of the period. -#}
-{% macro cost_rollup(period, period_name) -%}
+{#- A rollup of fact_cost_hourly, or of a finer rollup (`source`, e.g. fact_cost_daily: fewer rows to group), to
+    `period` (a SQL expression over its columns, named `period_name`). Every additive measure is summed, so each
+    rollup reconciles exactly with the hourly fact whichever it reads; billing_month stays in the grain so a
+    month's rows can be replaced on their own (a week spanning two billing months has a row in each).
+    instance_count: the most instances seen in any one hour of the period (a max of the source's maxima);
+    hours_with_cost: the hourly rows of the group (the sum of the source's counts). -#}
+{% macro cost_rollup(period, period_name, source='fact_cost_hourly') -%}
 select
     {{ period }} as {{ period_name }},
     billing_month,
@@ -152,8 +154,12 @@ select
     max(instance_count) as instance_count,
     max(instance_type) as instance_type,
     sum(line_item_hours) as line_item_hours,
+    {%- if source == 'fact_cost_hourly' %}
     count(*) as hours_with_cost
-from {{ ref('fact_cost_hourly') }}
+    {%- else %}
+    cast(sum(hours_with_cost) as {{ dbt.type_bigint() }}) as hours_with_cost
+    {%- endif %}
+from {{ ref(source) }}
 where {{ finops.in_run_months('billing_month') }}
 group by {{ period }}, billing_month, service_key, service_source, region_key, environment_key, resource_key, cloud_provider, billing_currency, cost_source
 {%- endmacro %}

@@ -189,6 +189,31 @@ def test_hourly_daily_weekly_monthly_and_raw_totals_are_equal(built):
     assert query(settings, "SELECT min(week_start) FROM finops.fact_cost_weekly")[0][0].isoformat() == "2025-09-01"
 
 
+def test_weekly_and_monthly_rolled_from_daily_count_hours_as_the_hourly_fact(built):
+    """The weekly and monthly rollups read fact_cost_daily: hours_with_cost is still the number of hourly rows (a
+    sum of the daily counts, not a count of days), instance_count the most in any one hour."""
+    settings = built[0]
+    fee = [md5("aws/" + EC2[1]), md5("untagged")]
+    weekly = query(settings, "SELECT week_start, hours_with_cost, line_item_hours FROM finops.fact_cost_weekly "
+                             "WHERE service_key = ? AND environment_key = ? ORDER BY week_start", fee)
+    # 1 Sep 2025 is a Monday: four whole weeks of 168 hours, then Mon 29 and Tue 30 Sep
+    assert [(w.isoformat(), h, n) for w, h, n in weekly] == [
+        ("2025-09-01", 168, 168), ("2025-09-08", 168, 168), ("2025-09-15", 168, 168), ("2025-09-22", 168, 168),
+        ("2025-09-29", 48, 48)]
+    assert query(settings, "SELECT hours_with_cost, line_item_hours FROM finops.fact_cost_monthly "
+                           "WHERE service_key = ? AND environment_key = ?", fee) == [(720, 720)]
+    grain = "billing_month, service_key, service_source, region_key, environment_key, resource_key, cloud_provider, billing_currency, cost_source"
+    for table, period in (("fact_cost_weekly", "date_trunc('week', hour)::date AS week_start"),
+                          ("fact_cost_monthly", "billing_month AS month")):
+        from_hourly = (f"SELECT {period}, {grain}, max(instance_count), max(instance_type), count(*), sum(line_item_hours) "
+                       f"FROM finops.fact_cost_hourly GROUP BY ALL")
+        rolled = (f"SELECT {period.split(' AS ')[1]}, {grain}, instance_count, instance_type, hours_with_cost, line_item_hours "
+                  f"FROM finops.{table}")
+        assert query(settings, f"SELECT count(*) FROM finops.{table}")[0][0] > 0
+        assert query(settings, f"SELECT count(*) FROM (({from_hourly}) EXCEPT ALL ({rolled}))")[0][0] == 0, table
+        assert query(settings, f"SELECT count(*) FROM (({rolled}) EXCEPT ALL ({from_hourly}))")[0][0] == 0, table
+
+
 def test_dimensions_have_stable_keys_and_documented_fallbacks(built):
     settings = built[0]
     services = dict(query(settings, "SELECT service_name, service_key FROM finops.dim_service"))
