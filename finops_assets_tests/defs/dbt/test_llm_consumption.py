@@ -5,8 +5,6 @@ hand (Python Decimal) from the rows written, not by running the model's SQL agai
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
@@ -14,7 +12,6 @@ import dagster as dg
 import duckdb
 import pytest
 
-from finops_assets.defs.dbt.project import DBT_PROJECT_DIR, dbt_executable
 from finops_assets.defs.dbt.runs import build_models
 from finops_assets.definitions import build_definitions
 from finops_assets.demo.aws_cur import BEDROCK_USAGE, generate_aws_cur
@@ -22,6 +19,7 @@ from finops_assets.demo.azure_focus import OPENAI_METERS, generate_azure_focus
 from finops_assets.demo.gcp_billing import VERTEX_SKUS, generate_gcp_billing
 from finops_assets.settings import load_settings
 from finops_assets_tests.conftest import MONTH, materialize_month, query
+from finops_assets_tests.defs.dbt.inline import compile_inline
 from finops_assets_tests.cur_exports import CurExport
 from finops_assets_tests.focus_exports import FocusExport
 from finops_assets_tests.gcp_exports import gcp_rows, write_gcp_month
@@ -281,17 +279,6 @@ from (values
     ('gcp_billing', 'Gemini 2.5 Flash GA Input Text Caching'),
     ('gcp_billing', 'Gemini 2.5 Flash Text Input Caching Storage'),
     ('gcp_billing', null)) as t(s, k)"""
-
-
-def compile_inline(sql: str, tmp_path) -> str:
-    """The macros rendered for DuckDB by dbt itself (`dbt compile --inline`)."""
-    completed = subprocess.run(
-        [dbt_executable(), "compile", "--quiet", "--profiles-dir", ".", "--target-path", str(tmp_path / "target"),
-         "--log-path", str(tmp_path / "logs"), "--inline", sql],
-        cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=True,
-        env={**os.environ, "FINOPS_ENV": "local", "FINOPS_DUCKDB_PATH": str(tmp_path / "compile.duckdb")},
-    )
-    return completed.stdout
 
 
 def test_units_models_and_operations_of_other_real_sku_shapes(tmp_path):

@@ -5,12 +5,9 @@ on the awkward ones (case, separators, the `user:` prefix, digits, non-ASCII), t
 
 from __future__ import annotations
 
-import os
-import subprocess
-
 import duckdb
 
-from finops_assets.defs.dbt.project import DBT_PROJECT_DIR, dbt_executable
+from finops_assets_tests.defs.dbt.inline import compile_inline
 
 KEYS = [
     "user:Cost Center", "CostCenter", " cost-center", "cost_center", "user:team", "Team", "USER:Team", "user:user:x",
@@ -19,16 +16,6 @@ KEYS = [
     "a b  c", "ABCService", "HTTPServer2Go", "v2Api", "already_snake_case", "MiXeD-Case_and.dots", "Ünïcode Kéy",
     "número", "日本語キー", "9lives", "-", "user:",
 ]
-
-
-def rendered(sql: str, tmp_path) -> str:
-    completed = subprocess.run(
-        [dbt_executable(), "compile", "--quiet", "--profiles-dir", ".", "--target-path", str(tmp_path / "target"),
-         "--log-path", str(tmp_path / "logs"), "--inline", sql],
-        cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=True,
-        env={**os.environ, "FINOPS_ENV": "local", "FINOPS_DUCKDB_PATH": str(tmp_path / "compile.duckdb")},
-    )
-    return completed.stdout
 
 
 def sql_literal(text: str) -> str:
@@ -43,7 +30,7 @@ def test_compile_time_and_sql_tag_key_rules_agree_key_by_key(tmp_path):
         for i, key in enumerate(KEYS)
     )
     sql = f"select i, raw_key, compiled, {{{{ finops.tag_key('raw_key') }}}} as in_sql from ({rows}) order by i"
-    result = duckdb.sql(rendered(sql, tmp_path)).fetchall()
+    result = duckdb.sql(compile_inline(sql, tmp_path)).fetchall()
     assert [r[1] for r in result] == KEYS
     disagreements = [(raw, compiled, in_sql) for _, raw, compiled, in_sql in result if compiled != in_sql]
     assert disagreements == []
