@@ -182,6 +182,20 @@ NOTES = [
     "18.0 s, the per-row month check (filename hash join + CASE/error()) 0.12 s, the rest the insert itself. So "
     "the load runs at the DuckDB floor; the remainder of the run is Dagster (definitions, the run, the months' "
     "manifests and header checks) and the raw checks.",
+    "- The tuned-floor gap at full scale (bench of 2026-12-02 14:31, nothing else running: ours 63.1 s against the "
+    "tuned floor's 47.2 s, 1.34x; the runs 54.0/63.3/63.1 s against 43.8/47.2/51.2 s): the raw checks 2.2 s, "
+    "Dagster 4.2 s, the warehouse part 56.7 s. The grouped statement alone, on bare DuckDB with the same settings "
+    "right after that bench (one run each, 39 months): 52.1 s with the per-row month check (read_csv's filename "
+    "joined to the files' months, CASE/error()) against 49.7 s for the floor's plain INSERT (+5%); at 8 months, A/B "
+    "twice, 12.0/10.6 s against 12.8/10.9 s. The rest of the warehouse part (~4-5 s: the connection, 39 DELETEs, "
+    "tracking rows, typed_by and previous-load lookups, the close's checkpoint) was not profiled at full scale. "
+    "Both spread by 7-10 s from run to run, so the ratio of the medians moves by about 0.1 between benches (1.28x "
+    "in the previous bench with four statements, 1.34x in this one with one).",
+    "- dbt steps of the same bench: the marts run 182 s (monthly invocation 163 s, dimensions 8 s; 269 s in the "
+    "previous bench) with dbt's own memory limit of 3GB (FINOPS_DBT_MEMORY_LIMIT), so its peak RSS is 3,585 MiB "
+    "(the < 2 GiB target is the raw load's); the restated month 29 s (runs 35.7/23.7/29.1 s; in the last one the "
+    "raw load 3.3 s, its checks 0.4 s, the monthly dbt step 15.8 s, the dimensions' 7.8 s, the rest Dagster's run "
+    "and event records).",
     "- Every Python process that imports the definitions (the `dagster` CLI, each step process of the multiprocess "
     "executor, the dbt CLI for its own packages) pays ~7 s of CPU for imports (Dagster, dagster-dbt, the Google "
     "and AWS clients), twice that when the bytecode is not compiled (PYTHONDONTWRITEBYTECODE is set on this "
