@@ -39,8 +39,7 @@ def _head_text(head: bytes, key: str, gzip: bool) -> str:
     return head.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
-def parse_header(head: bytes, key: str, gzip: bool) -> list[str]:
-    text = _head_text(head, key, gzip)
+def _header_row(text: str, key: str) -> list[str]:
     if not text:
         raise DataFileError(key, "file is empty: no header row")
     newline = text.find("\n")
@@ -53,9 +52,11 @@ def parse_header(head: bytes, key: str, gzip: bool) -> list[str]:
 def read_csv_header(landing: Landing, key: str, gzip: bool) -> list[str]:
     """The header row of a data file, from its first bytes only."""
     head = landing.read_head(key, FIRST_READ_BYTES)
-    if len(head) == FIRST_READ_BYTES and "\n" not in _head_text(head, key, gzip):
-        head = landing.read_head(key, HEAD_BYTES)  # the header row goes on past the first read
-    return parse_header(head, key, gzip)
+    text = _head_text(head, key, gzip)
+    if len(head) == FIRST_READ_BYTES and "\n" not in text:
+        # the header row goes on past the first read
+        text = _head_text(landing.read_head(key, HEAD_BYTES), key, gzip)
+    return _header_row(text, key)
 
 
 def check_csv_header(landing: Landing, key: str, expected: list[str], gzip: bool) -> None:
