@@ -2,7 +2,8 @@
   Month-partitioned models. Dagster passes the billing months of a run as vars: [min_month, max_month)
   (one month, or a whole range on a single-run backfill). Models tagged `monthly` read only those months
   and replace exactly those months of their table:
-    DuckDB    incremental delete+insert on billing_month (one transaction)
+    DuckDB    incremental delete+insert on billing_month (one transaction), in batches of months on a run over
+              many months (macros/monthly_batches.sql)
     BigQuery  incremental insert_overwrite of the month partitions (partition_by billing_month, monthly)
   Without the vars (a plain `dbt build`), every month is rebuilt.
 -#}
@@ -17,15 +18,18 @@
 {%- endmacro %}
 
 {#- The config of a monthly incremental model keyed by its `billing_month` DATE column. -#}
-{% macro monthly_config(column='billing_month') -%}
-{{- return(adapter.dispatch('monthly_config', 'finops')(column)) -}}
+{% macro monthly_config(column='billing_month', batch_months=1) -%}
+{{- return(adapter.dispatch('monthly_config', 'finops')(column, batch_months)) -}}
 {%- endmacro %}
 
-{% macro duckdb__monthly_config(column) -%}
-{{- return({'materialized': 'incremental', 'incremental_strategy': 'delete+insert', 'unique_key': column, 'on_schema_change': 'append_new_columns'}) -}}
+{% macro duckdb__monthly_config(column, batch_months) -%}
+{#- finops_monthly (macros/monthly_batches.sql): dbt-duckdb's incremental delete+insert, in batches of
+    `batch_months` billing months on a run over more months than that -#}
+{{- return({'materialized': 'finops_monthly', 'incremental_strategy': 'delete+insert', 'unique_key': column,
+           'on_schema_change': 'append_new_columns', 'batch_months': batch_months}) -}}
 {%- endmacro %}
 
-{% macro bigquery__monthly_config(column) -%}
+{% macro bigquery__monthly_config(column, batch_months) -%}
 {{- return({'materialized': 'incremental', 'incremental_strategy': 'insert_overwrite', 'on_schema_change': 'append_new_columns',
            'partition_by': {'field': column, 'data_type': 'date', 'granularity': 'month'}}) -}}
 {%- endmacro %}

@@ -1,0 +1,128 @@
+{#-
+  DuckDB materialization of the monthly models (macros/months.sql duckdb__monthly_config): dbt-duckdb's incremental
+  delete+insert on billing_month, run in batches of `batch_months` billing months when a run covers more months
+  than that (a single-run backfill of the history). Each batch is the model's own SQL with the run's month bounds
+  (finops.in_run_months) replaced by the batch's, one statement each, all in one transaction:
+    new table       CREATE TABLE AS the first batch, then INSERT INTO of each next batch
+    existing table  per batch: its rows in a temporary table, then delete+insert of its months (exactly
+                    dbt-duckdb's delete+insert: a month absent from the new rows keeps its old rows)
+    --full-refresh  the new-table path into an intermediate table, swapped in at the end
+  Why: the big aggregates (fact_cost_hourly's hash aggregate over nearly one group per line) outgrow the memory
+  limit over a whole history and spill; a batch's hash table fits. Each batch also writes its months into row
+  groups of their own, so a later month's replacement or a downstream batch's month filter reads few row groups.
+  Exactness: a monthly model's rows of a month depend only on that month's inputs (every model filters its inputs
+  with in_run_months and keys its output by billing_month), so the batches' union is the one-statement result;
+  the column types come from the SQL, not the data, so every batch has the first batch's types.
+  A run of at most `batch_months` months (a month's refresh, a restatement) is one batch: the same statements as
+  dbt-duckdb's incremental materialization. Without the month vars (a plain `dbt build`) it is one batch too.
+-#}
+{% materialization finops_monthly, adapter="duckdb", supported_languages=['sql'] -%}
+
+  {%- set existing_relation = load_cached_relation(this) -%}
+  {%- set target_relation = this.incorporate(type='table') -%}
+  {%- set intermediate_relation = make_intermediate_relation(target_relation) -%}
+  {%- set backup_relation_type = 'table' if existing_relation is none else existing_relation.type -%}
+  {%- set backup_relation = make_backup_relation(target_relation, backup_relation_type) -%}
+  {%- set unique_key = config.get('unique_key') -%}
+  {%- set full_refresh_mode = (should_full_refresh() or (existing_relation is not none and existing_relation.is_view)) -%}
+  {%- set on_schema_change = incremental_validate_on_schema_change(config.get('on_schema_change'), default='ignore') -%}
+  {%- set grant_config = config.get('grants') -%}
+  {%- set batches = finops.month_batch_sql(compiled_code, config.get('batch_months', 1)) -%}
+
+  {{ drop_relation_if_exists(load_cached_relation(intermediate_relation)) }}
+  {{ drop_relation_if_exists(load_cached_relation(backup_relation)) }}
+  {%- set temporary_relation = duckdb__dispatch_temporary_relation(target_relation, none) -%}
+  {%- set temp_relation = temporary_relation.relation -%}
+  {%- set temporary = temporary_relation.temporary -%}
+  {%- set to_drop = [] -%}
+  {%- set need_swap = existing_relation is not none and full_refresh_mode -%}
+
+  {{ run_hooks(pre_hooks, inside_transaction=False) }}
+  {{ run_hooks(pre_hooks, inside_transaction=True) }}
+
+  {%- if existing_relation is none or full_refresh_mode -%}
+    {%- set build_relation = intermediate_relation if need_swap else target_relation -%}
+    {%- if need_swap and existing_relation.is_view -%}{%- set backup_relation = make_backup_relation(target_relation, 'view') -%}{%- endif -%}
+    {%- call statement('main') -%}
+      {{ create_table_as(False, build_relation, batches[0]) }};
+      {%- for batch in batches[1:] %}
+      insert into {{ build_relation }} select * from (
+        {{ batch }}
+      ) as finops_month_batch;
+      {%- endfor %}
+    {%- endcall -%}
+  {%- else -%}
+    {%- set strategy_sql_macro_func = adapter.get_incremental_strategy_macro(context, config.get('incremental_strategy') or 'default') -%}
+    {%- set incremental_predicates = config.get('predicates', none) or config.get('incremental_predicates', none) -%}
+    {%- for batch in batches -%}
+      {%- do run_query(create_table_as(temporary, temp_relation, batch)) -%}
+      {%- do adapter.expand_target_column_types(from_relation=temp_relation, to_relation=target_relation) -%}
+      {%- set dest_columns = process_schema_changes(on_schema_change, temp_relation, existing_relation) if loop.first else none -%}
+      {%- if not dest_columns -%}{%- set dest_columns = adapter.get_columns_in_relation(target_relation) -%}{%- endif -%}
+      {%- set build_sql = strategy_sql_macro_func({'target_relation': target_relation, 'temp_relation': temp_relation,
+            'unique_key': unique_key, 'dest_columns': dest_columns, 'incremental_predicates': incremental_predicates}) -%}
+      {%- call statement('main' if loop.last else 'batch') -%}
+        {{ build_sql }}
+      {%- endcall -%}
+      {%- do adapter.drop_relation(temp_relation) -%}
+    {%- endfor -%}
+  {%- endif -%}
+
+  {%- if need_swap -%}
+    {%- do drop_indexes_on_relation(target_relation) -%}
+    {%- do adapter.rename_relation(target_relation, backup_relation) -%}
+    {%- do adapter.rename_relation(intermediate_relation, target_relation) -%}
+    {%- do to_drop.append(backup_relation) -%}
+  {%- endif -%}
+
+  {%- do apply_grants(target_relation, grant_config, should_revoke=should_revoke(existing_relation, full_refresh_mode)) -%}
+  {%- if existing_relation is none or full_refresh_mode -%}{%- do create_indexes(target_relation) -%}{%- endif -%}
+  {%- do persist_docs(target_relation, model) -%}
+  {{ run_hooks(post_hooks, inside_transaction=True) }}
+  {%- do adapter.commit() -%}
+  {%- for rel in to_drop -%}{%- do adapter.drop_relation(rel) -%}{%- endfor -%}
+  {{ run_hooks(post_hooks, inside_transaction=False) }}
+  {{ return({'relations': [target_relation]}) }}
+
+{%- endmaterialization %}
+
+
+{#- The model's SQL once per batch of at most `batch_months` of the run's billing months, in month order: the run's
+    bounds as finops.in_run_months renders them (cast('<min_month>' as date), cast('<max_month>' as date)) replaced by
+    the batch's. One batch (the SQL unchanged) without the month vars or for a run of at most `batch_months` months.
+    A model that does not filter with in_run_months cannot be batched: an error, never a silent full build per batch. -#}
+{% macro month_batch_sql(sql, batch_months) -%}
+{%- set min_month, max_month = var('min_month', none), var('max_month', none) -%}
+{%- if not (min_month and max_month) -%}{{ return([sql]) }}{%- endif -%}
+{%- set first = modules.datetime.date.fromisoformat(min_month | string) -%}
+{%- set end = modules.datetime.date.fromisoformat(max_month | string) -%}
+{%- set months = finops.months_between(first, end) -%}
+{%- if months | length <= batch_months | int -%}{{ return([sql]) }}{%- endif -%}
+{%- set low, high = "cast('" ~ min_month ~ "' as date)", "cast('" ~ max_month ~ "' as date)" -%}
+{%- if low not in sql or sql.count(low) != sql.count(high) -%}
+  {{ exceptions.raise_compiler_error(model.name ~ ": a month-batched model must filter its inputs with finops.in_run_months") }}
+{%- endif -%}
+{%- set batches = [] -%}
+{%- for start in range(0, months | length, batch_months | int) -%}
+  {%- set stop = start + (batch_months | int) -%}
+  {%- set batch_end = months[stop] if stop < (months | length) else end -%}
+  {%- do batches.append(sql.replace(low, "__finops_batch_min_month__").replace(high, "__finops_batch_max_month__")
+        .replace("__finops_batch_min_month__", "cast('" ~ months[start].isoformat() ~ "' as date)")
+        .replace("__finops_batch_max_month__", "cast('" ~ batch_end.isoformat() ~ "' as date)")) -%}
+{%- endfor -%}
+{{ return(batches) }}
+{%- endmacro %}
+
+
+{#- The first days of the months in [first, end) (both first days of months). -#}
+{% macro months_between(first, end) -%}
+{%- set months = [] -%}
+{%- set ns = namespace(month=first) -%}
+{%- for _ in range(0, 1200) -%}
+  {%- if ns.month < end -%}
+    {%- do months.append(ns.month) -%}
+    {%- set ns.month = ns.month.replace(year=ns.month.year + 1, month=1) if ns.month.month == 12 else ns.month.replace(month=ns.month.month + 1) -%}
+  {%- endif -%}
+{%- endfor -%}
+{{ return(months) }}
+{%- endmacro %}
