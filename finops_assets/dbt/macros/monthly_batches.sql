@@ -1,7 +1,7 @@
 {#-
   DuckDB materialization of the monthly models (macros/months.sql duckdb__monthly_config): dbt-duckdb's incremental
   delete+insert on billing_month, run in batches of `batch_months` billing months when a run covers more months
-  than that (a single-run backfill of the history). Each batch is the model's own SQL with the run's month bounds
+  than that (a single-run backfill of the history), if the model is `batched` (finops.monthly_config). Each batch is the model's own SQL with the run's month bounds
   (finops.in_run_months) replaced by the batch's, one statement each, all in one transaction:
     new table       CREATE TABLE AS the first batch, then INSERT INTO of each next batch
     existing table  per batch: its rows in a temporary table, then delete+insert of its months (exactly
@@ -14,7 +14,7 @@
   with in_run_months and keys its output by billing_month), so the batches' union is the one-statement result;
   the column types come from the SQL, not the data, so every batch has the first batch's types.
   A run of at most `batch_months` months (a month's refresh, a restatement) is one batch: the same statements as
-  dbt-duckdb's incremental materialization. Without the month vars (a plain `dbt build`) it is one batch too.
+  dbt-duckdb's incremental materialization. Without the month vars (a plain `dbt build`) or unbatched, one batch too.
 -#}
 {% materialization finops_monthly, adapter="duckdb", supported_languages=['sql'] -%}
 
@@ -27,7 +27,7 @@
   {%- set full_refresh_mode = (should_full_refresh() or (existing_relation is not none and existing_relation.is_view)) -%}
   {%- set on_schema_change = incremental_validate_on_schema_change(config.get('on_schema_change'), default='ignore') -%}
   {%- set grant_config = config.get('grants') -%}
-  {%- set batches = finops.month_batch_sql(compiled_code, config.get('batch_months', 1)) -%}
+  {%- set batches = finops.month_batch_sql(compiled_code, config.get('batch_months')) -%}
 
   {{ drop_relation_if_exists(load_cached_relation(intermediate_relation)) }}
   {{ drop_relation_if_exists(load_cached_relation(backup_relation)) }}
@@ -93,7 +93,7 @@
     A model that does not filter with in_run_months cannot be batched: an error, never a silent full build per batch. -#}
 {% macro month_batch_sql(sql, batch_months) -%}
 {%- set min_month, max_month = var('min_month', none), var('max_month', none) -%}
-{%- if not (min_month and max_month) -%}{{ return([sql]) }}{%- endif -%}
+{%- if not (min_month and max_month and batch_months) -%}{{ return([sql]) }}{%- endif -%}
 {%- set first = modules.datetime.date.fromisoformat(min_month | string) -%}
 {%- set end = modules.datetime.date.fromisoformat(max_month | string) -%}
 {%- set months = finops.months_between(first, end) -%}

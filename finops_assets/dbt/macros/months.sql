@@ -17,19 +17,24 @@
 {%- endif -%}
 {%- endmacro %}
 
-{#- The config of a monthly incremental model keyed by its `billing_month` DATE column. -#}
-{% macro monthly_config(column='billing_month', batch_months=1) -%}
-{{- return(adapter.dispatch('monthly_config', 'finops')(column, batch_months)) -}}
+{#- The config of a monthly incremental model keyed by its `billing_month` DATE column. `batched`: on DuckDB, a run over
+    many months builds it in batches of `month_batch_months` months (a dbt var, default 4; macros/monthly_batches.sql).
+    Only for a model whose rows of a billing month depend on that month's input rows alone (its groups and joins
+    keyed by billing_month, no window or join across months); fact_cost_allocation, which splits a day's pools over
+    the day's recipients whatever their billing month, stays one statement. -#}
+{% macro monthly_config(column='billing_month', batched=false) -%}
+{{- return(adapter.dispatch('monthly_config', 'finops')(column, batched)) -}}
 {%- endmacro %}
 
-{% macro duckdb__monthly_config(column, batch_months) -%}
-{#- finops_monthly (macros/monthly_batches.sql): dbt-duckdb's incremental delete+insert, in batches of
-    `batch_months` billing months on a run over more months than that -#}
+{% macro duckdb__monthly_config(column, batched) -%}
+{#- finops_monthly (macros/monthly_batches.sql): dbt-duckdb's incremental delete+insert, in month batches if batched -#}
 {{- return({'materialized': 'finops_monthly', 'incremental_strategy': 'delete+insert', 'unique_key': column,
-           'on_schema_change': 'append_new_columns', 'batch_months': batch_months}) -}}
+           'on_schema_change': 'append_new_columns',
+           'batch_months': (var('month_batch_months', 4) | int) if batched else none}) -}}
 {%- endmacro %}
 
-{% macro bigquery__monthly_config(column, batch_months) -%}
+{% macro bigquery__monthly_config(column, batched) -%}
+{#- insert_overwrite replaces the run's month partitions in one job: BigQuery needs no batches -#}
 {{- return({'materialized': 'incremental', 'incremental_strategy': 'insert_overwrite', 'on_schema_change': 'append_new_columns',
            'partition_by': {'field': column, 'data_type': 'date', 'granularity': 'month'}}) -}}
 {%- endmacro %}

@@ -26,7 +26,7 @@
   x_usage_quantity / x_usage_unit the quantity in the export's own unit (AWS UsageAmount in pricing/unit,
   Azure ConsumedQuantity in ConsumedUnit, GCP usage.amount in usage.unit): the LLM mart parses tokens from them.
 -#}
-{{ config(**finops.monthly_config()) }}
+{{ config(**finops.monthly_config(batched=true)) }}
 {%- set money = finops.money_type() -%}
 {#- A deployment that never loaded Data Exports may not have built its staging view (automation builds a model only
     after its upstream lands): without it, AWS is CUR v1 alone. -#}

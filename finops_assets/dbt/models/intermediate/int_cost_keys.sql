@@ -9,7 +9,7 @@
   once per grouped row instead of once per line: the same groups (a surrogate key is a function of its business
   key), the same keys, a fraction of the hashing (int_cost_keyed's per-line md5s are not computed for this model).
 -#}
-{{ config(**finops.monthly_config()) }}
+{{ config(**finops.monthly_config(batched=true)) }}
 with grouped as (
 
     select

@@ -1,2 +1,2 @@
-{{ config(**finops.monthly_config()) }}
+{{ config(**finops.monthly_config(batched=true)) }}
 {{ finops.cost_rollup('date', 'date') }}

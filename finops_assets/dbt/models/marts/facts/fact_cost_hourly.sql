@@ -15,7 +15,7 @@
   compute_hours: consumed quantity of Compute lines measured in hours; storage_gb_hours: Storage lines in
   GB-month (x hours of the billing month) or GB-hours; network_gb: Networking lines in GB.
 -#}
-{{ config(**finops.monthly_config()) }}
+{{ config(**finops.monthly_config(batched=true)) }}
 {%- set money = finops.money_type() -%}
 {%- set amounts = ['BilledCost', 'EffectiveCost', 'compute_hours_q', 'storage_gb_hours_q', 'network_gb_q'] -%}
 
