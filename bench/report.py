@@ -262,7 +262,7 @@ NOTES = [
     "int_cost_focus alone at 8 months, 1/4/8 months a batch: 24/13/16 s, hence 4). Each table's months now sit in "
     "row groups of their own: one month of int_cost_focus built in 1-month batches scans in 0.06 s, its 8 months "
     "in 0.25 s, and a restated month's delete+insert no longer touches every row group. Exactness: every table identical "
-    "(EXCEPT ALL both ways, columns and types) at 8 months and, for int_cost_focus, int_cost_keys and the hourly, daily and weekly facts, at 39 months (9.8M hourly rows), and in finops_assets_tests/defs/dbt/"
+    "(EXCEPT ALL both ways, columns and types) at 8 months and at 39 months (all six, 9.8M hourly rows), and in finops_assets_tests/defs/dbt/"
     "test_month_batches.py on the demo warehouse (new tables and replaced tables). fact_cost_allocation (a day's pools "
     "split over that day's recipients whatever their billing month) and llm_consumption stay one statement. Not "
     "measured: threads 1 vs 2, batch sizes other than 1/4/8, the whole marts step through Dagster.",
