@@ -64,7 +64,9 @@ class FinopsDbtTranslator(DagsterDbtTranslator):
 
 # Models tagged `monthly` hold billing months: they are partitioned like the raw assets, get the months to
 # (re)build as dbt vars and replace just those months (incremental). The rest (dimensions, seeds) are small,
-# rebuilt whole after the months they read.
+# rebuilt whole after the months they read. Both are ONE dagster-dbt asset set (`finops_dbt_costs`) whose translator
+# gives each model its own partitions: the dimensions stay unpartitioned assets, yet a run of a month and its
+# dimensions is a single dbt process (one start-up, parse and exit, not two).
 MONTHLY_TAG = "monthly"
 MONTHLY_SELECTOR = f"tag:{MONTHLY_TAG}"
 # Models tagged `daily` (the performance facts) are partitioned by landing day like otel_spans_raw: a day of spans

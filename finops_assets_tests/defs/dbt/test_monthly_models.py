@@ -12,7 +12,7 @@ import pytest
 
 from finops_assets.definitions import build_definitions
 from finops_assets.defs.dbt.project import finops_dbt_project
-from finops_assets.defs.dbt.runs import build_models
+from finops_assets.defs.dbt.runs import build_models, dbt_asset_keys
 from finops_assets.settings import load_settings
 from finops_assets_tests.conftest import MONTH, materialize_month, query
 from finops_assets_tests.cur_exports import CurExport, exact_total
@@ -163,6 +163,8 @@ def test_the_dimensions_stay_unpartitioned_assets_built_by_the_months_dbt_proces
     graph = defs.resolve_asset_graph()
     monthly_keys = {k for k in graph.get_all_asset_keys() if k.path[0] in ("int_cost_focus", "fact_cost_hourly")}
     dimension_keys = {dg.AssetKey("dim_service"), dg.AssetKey("dim_resource"), dg.AssetKey("dim_time")}
+    monthly, others = dbt_asset_keys(defs)
+    assert monthly_keys <= set(monthly) and dimension_keys <= set(others) and not set(monthly) & set(others)
     instance = dg.DagsterInstance.ephemeral()
     result = build_models(defs, [OCTOBER], instance)
     assert result.success
