@@ -23,6 +23,19 @@ from finops_assets.settings import Settings
 
 
 class FinopsDbtTranslator(DagsterDbtTranslator):
+    def __init__(self, months: dg.PartitionsDefinition, days: dg.PartitionsDefinition, settings=None):
+        super().__init__(settings=settings)
+        self.months, self.days = months, days
+
+    def get_partitions_def(self, dbt_resource_props: Mapping[str, Any]) -> Optional[dg.PartitionsDefinition]:
+        if dbt_resource_props["resource_type"] != "model":
+            return None
+        if MONTHLY_TAG in dbt_resource_props["tags"]:
+            return self.months
+        if DAILY_TAG in dbt_resource_props["tags"]:
+            return self.days
+        return None
+
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         # Models and seeds are keyed by their name alone (the mart schema is configuration, not identity); sources keep
         # the raw asset keys of their meta.
@@ -51,7 +64,9 @@ class FinopsDbtTranslator(DagsterDbtTranslator):
 
 # Models tagged `monthly` hold billing months: they are partitioned like the raw assets, get the months to
 # (re)build as dbt vars and replace just those months (incremental). The rest (dimensions, seeds) are small,
-# rebuilt whole after the months they read.
+# rebuilt whole after the months they read. Both are ONE dagster-dbt asset set (`finops_dbt_costs`) whose translator
+# gives each model its own partitions: the dimensions stay unpartitioned assets, yet a run of a month and its
+# dimensions is a single dbt process (one start-up, parse and exit, not two).
 MONTHLY_TAG = "monthly"
 MONTHLY_SELECTOR = f"tag:{MONTHLY_TAG}"
 # Models tagged `daily` (the performance facts) are partitioned by landing day like otel_spans_raw: a day of spans
@@ -63,7 +78,11 @@ DAILY_SELECTOR = f"tag:{DAILY_TAG}"
 
 
 def month_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
-    """The billing months of this run as dbt vars: [min_month, max_month) (a range on a single-run backfill)."""
+    """The billing months of this run as dbt vars: [min_month, max_month) (a range on a single-run backfill). None
+    when the step builds no month-partitioned model (the dimensions alone, rebuilt whole, read no vars)."""
+    specs = context.assets_def.specs_by_key
+    if not any(specs[key].partitions_def is not None for key in context.selected_asset_keys):
+        return {}
     window = context.partition_time_window
     return {"min_month": window.start.date().isoformat(), "max_month": window.end.date().isoformat()}
 
@@ -131,7 +150,8 @@ def keep_partial_parse(invocation_target: Path, cache_dir: Path, key: str, kept:
         stale.unlink(missing_ok=True)
 
 
-def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, dbt_vars: Mapping[str, Any]) -> Iterator:
+def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, dbt_vars: Mapping[str, Any],
+              exclude: Optional[str] = None) -> Iterator:
     project = finops_dbt_project()
     project_target = Path(project.project_dir) / project.target_path
     cache_dir = project_target / PARTIAL_PARSE_CACHE
@@ -140,6 +160,11 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, dbt_vars: 
     target = project_target / f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
     seed_partial_parse(cache_dir, key, target)
     args = ["build", "--vars", json.dumps(dict(dbt_vars))] if dbt_vars else ["build"]
+    if exclude:
+        # dagster-dbt selects a subset (the dimensions alone, say) by name, where dbt's eager indirect selection would
+        # add every test with one selected parent, e.g. the daily facts' relationships to dim_service; excluding the
+        # set's excluded models drops the tests of those too (dbt excludes a test when one of its parents is excluded).
+        args += ["--exclude", exclude]
     invocation = dbt.cli(args, context=context, target_path=target)
     yield from invocation.stream()
     keep_partial_parse(invocation.target_path, cache_dir, key)
@@ -148,20 +173,20 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, dbt_vars: 
 def build_dbt_assets(settings: Settings) -> list[dg.AssetsDefinition]:
     project = finops_dbt_project()
     thresholds = threshold_vars(settings)
-    translator = FinopsDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+    translator = FinopsDbtTranslator(billing_month_partitions(settings.start_month), span_day_partitions(settings.start_month),
+                                     settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
     @dbt_assets(
         manifest=project.manifest_path,
         project=project,
-        name="finops_dbt_monthly",
-        select=MONTHLY_SELECTOR,
-        partitions_def=billing_month_partitions(settings.start_month),
+        name="finops_dbt_costs",
+        exclude=DAILY_SELECTOR,
         # A 39-month backfill is one dbt invocation over the whole range, not 39.
         backfill_policy=dg.BackfillPolicy.single_run(),
         dagster_dbt_translator=translator,
     )
-    def finops_dbt_monthly(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt_build(context, dbt, {**month_vars(context), **thresholds})
+    def finops_dbt_costs(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        yield from dbt_build(context, dbt, {**month_vars(context), **thresholds}, exclude=DAILY_SELECTOR)
 
     @dbt_assets(
         manifest=project.manifest_path,
@@ -175,14 +200,4 @@ def build_dbt_assets(settings: Settings) -> list[dg.AssetsDefinition]:
     def finops_dbt_daily(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         yield from dbt_build(context, dbt, {**day_vars(context), **thresholds})
 
-    @dbt_assets(
-        manifest=project.manifest_path,
-        project=project,
-        name="finops_dbt_dimensions",
-        exclude=f"{MONTHLY_SELECTOR} {DAILY_SELECTOR}",
-        dagster_dbt_translator=translator,
-    )
-    def finops_dbt_dimensions(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt_build(context, dbt, {})
-
-    return [finops_dbt_monthly, finops_dbt_daily, finops_dbt_dimensions]
+    return [finops_dbt_costs, finops_dbt_daily]

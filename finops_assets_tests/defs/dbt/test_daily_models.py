@@ -23,10 +23,10 @@ def test_performance_facts_are_day_partitioned_like_the_spans(tmp_path):
     assert {k.to_user_string() for k in daily.keys} == set(PERFORMANCE)
     assert daily.partitions_def == raw
     assert daily.backfill_policy == dg.BackfillPolicy.single_run()
-    assert isinstance(defs.resolve_assets_def("stg_otel_spans").partitions_def, dg.MonthlyPartitionsDefinition)
+    graph = defs.resolve_asset_graph()  # each key's own partitions (the monthly models and the dimensions share a set)
+    assert isinstance(graph.get(dg.AssetKey("stg_otel_spans")).partitions_def, dg.MonthlyPartitionsDefinition)
     for dimension in ("dim_endpoint", "dim_user_segment"):
-        assert defs.resolve_assets_def(dimension).partitions_def is None
-    graph = defs.resolve_asset_graph()
+        assert graph.get(dg.AssetKey(dimension)).partitions_def is None
     assert dg.AssetKey("otel_spans_raw") in graph.get(dg.AssetKey("stg_otel_spans")).parent_keys
     assert dg.AssetKey("fact_cost_hourly") in graph.get(dg.AssetKey("fact_performance_cost_joined")).parent_keys
     # the database-query driver (ephemeral int_allocation_drivers) reads the spans

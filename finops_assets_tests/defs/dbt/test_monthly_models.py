@@ -12,7 +12,7 @@ import pytest
 
 from finops_assets.definitions import build_definitions
 from finops_assets.defs.dbt.project import finops_dbt_project
-from finops_assets.defs.dbt.runs import build_models
+from finops_assets.defs.dbt.runs import build_models, dbt_asset_keys
 from finops_assets.settings import load_settings
 from finops_assets_tests.conftest import MONTH, materialize_month, query
 from finops_assets_tests.cur_exports import CurExport, exact_total
@@ -107,15 +107,15 @@ def test_a_range_of_months_is_one_dbt_invocation(two_months):
     monthly = defs.resolve_assets_def("fact_cost_hourly")
     assert monthly.backfill_policy == dg.BackfillPolicy.single_run()
     assert monthly.partitions_def == defs.resolve_assets_def("aws_cur_raw").partitions_def
-    assert defs.resolve_assets_def("dim_service").partitions_def is None  # dimensions are rebuilt whole
+    graph = defs.resolve_asset_graph()
+    assert graph.get(dg.AssetKey("dim_service")).partitions_def is None  # dimensions are rebuilt whole
 
     instance = dg.DagsterInstance.ephemeral()
     result = build_models(defs, [MONTH, OCTOBER], instance)
     assert result.success
     commands = [e.user_message for e in instance.all_logs(result.run_id) if "Running dbt command" in e.user_message]
-    monthly_commands = [c for c in commands if "tag:monthly" in c and "--exclude" not in c]
-    assert len(monthly_commands) == 1, commands
-    assert '"min_month": "2025-09-01", "max_month": "2025-11-01"' in monthly_commands[0]
+    assert len(commands) == 1, commands  # the monthly models and the dimensions: one dbt process
+    assert '"min_month": "2025-09-01", "max_month": "2025-11-01"' in commands[0]
     assert {m for _, m in totals(settings)} == {MONTH, OCTOBER}
 
 
@@ -124,9 +124,9 @@ def _parse_events(dbt_log) -> list[str]:
     return [e["name"] for e in events if "Pars" in e["name"]]
 
 
-def test_a_month_built_again_skips_dbts_full_parse_in_both_invocations(two_months):
-    """The monthly invocation (the month's vars) and the dimensions invocation (no vars) each keep their own parse
-    cache: a month built again (a restatement, the open month refreshed) parses nothing in either."""
+def test_a_month_built_again_skips_dbts_full_parse(two_months):
+    """The run's dbt invocation (the monthly models with the month's vars, and the dimensions) keeps its parse cache
+    per vars: a month built again (a restatement, the open month refreshed) parses nothing."""
     _, defs, _ = two_months
     instance = dg.DagsterInstance.ephemeral()
     assert build_models(defs, [OCTOBER], instance).success
@@ -135,7 +135,7 @@ def test_a_month_built_again_skips_dbts_full_parse_in_both_invocations(two_month
 
     target = Path(finops_dbt_project().project_dir) / "target"
     folders = sorted(target.glob(f"finops_dbt_*-{result.run_id[:7]}-*"))
-    assert [f.name.split("-")[0] for f in folders] == ["finops_dbt_dimensions", "finops_dbt_monthly"]
+    assert [f.name.split("-")[0] for f in folders] == ["finops_dbt_costs"]
     for folder in folders:
         events = _parse_events(folder / "dbt.log")
         assert "UnableToPartialParse" not in events and "PartialParsingSkipParsing" in events, (folder.name, events)
@@ -153,3 +153,34 @@ def test_no_dbt_version_process_is_started(two_months, monkeypatch):
     monkeypatch.setattr(dbt_resource, "check_output", no_version_process)
     result = build_models(defs, [OCTOBER], dg.DagsterInstance.ephemeral())
     assert result.success
+
+
+def test_the_dimensions_stay_unpartitioned_assets_built_by_the_months_dbt_process(two_months):
+    """One dbt invocation builds a month's models and the dimensions, yet in Dagster the monthly models are
+    materialized for their month and the dimensions (and their checks) as unpartitioned assets; a run of the
+    dimensions alone (no month) passes dbt no month vars."""
+    settings, defs, _ = two_months
+    graph = defs.resolve_asset_graph()
+    monthly_keys = {k for k in graph.get_all_asset_keys() if k.path[0] in ("int_cost_focus", "fact_cost_hourly")}
+    dimension_keys = {dg.AssetKey("dim_service"), dg.AssetKey("dim_resource"), dg.AssetKey("dim_time")}
+    monthly, others = dbt_asset_keys(defs)
+    assert monthly_keys <= set(monthly) and dimension_keys <= set(others) and not set(monthly) & set(others)
+    instance = dg.DagsterInstance.ephemeral()
+    result = build_models(defs, [OCTOBER], instance)
+    assert result.success
+    partitions = {e.materialization.asset_key: e.materialization.partition
+                  for e in result.get_asset_materialization_events()}
+    assert {partitions[k] for k in monthly_keys} == {"2025-10-01"}
+    assert all(partitions[k] is None for k in dimension_keys)
+    checks = {(e.event_specific_data.asset_key, e.event_specific_data.check_name): e.event_specific_data
+              for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    assert checks[(dg.AssetKey("dim_service"), "unique_dim_service_service_key")].passed
+    assert checks[(dg.AssetKey("dim_resource"), "assert_dim_resource_covers_fact_keys")].passed
+    assert [e.step_key for e in result.all_events if e.event_type_value == "STEP_START"] == ["finops_dbt_costs"]
+
+    dimensions = sorted(defs.resolve_asset_graph().get(k).key for k in dimension_keys)
+    alone = defs.resolve_implicit_global_asset_job_def().execute_in_process(instance=instance, asset_selection=dimensions)
+    assert alone.success
+    (command,) = [e.user_message for e in instance.all_logs(alone.run_id) if "Running dbt command" in e.user_message]
+    assert "min_month" not in command
+    assert {e.materialization.asset_key for e in alone.get_asset_materialization_events()} == set(dimensions)

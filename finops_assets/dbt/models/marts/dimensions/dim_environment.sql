@@ -1,5 +1,7 @@
 {#- Environments in one vocabulary (macros/facts.sql environment_name): production, staging, development,
     test, other tag values as written (lower case), 'untagged'. -#}
+{#- Built after fact_cost_hourly (depends_on): its covers_fact_keys test reads the fact, in the same dbt invocation. #}
+-- depends_on: {{ ref('fact_cost_hourly') }}
 with billed as (
     select environment_key, environment_name, cast(sum(line_items) as {{ dbt.type_bigint() }}) as line_items
     from {{ ref('int_cost_keys') }}

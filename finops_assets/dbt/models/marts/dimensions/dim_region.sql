@@ -1,5 +1,7 @@
 {#- Regions per cloud. Names, continent and country from the seed region_geography; a region the seed does
     not list keeps the export's own region name and gets continent / country 'Unknown'. -#}
+{#- Built after fact_cost_hourly (depends_on): its covers_fact_keys test reads the fact, in the same dbt invocation. #}
+-- depends_on: {{ ref('fact_cost_hourly') }}
 with billed as (
     select region_key, cloud_provider, region_code, max(region_name) as export_region_name
     from {{ ref('int_cost_keys') }}

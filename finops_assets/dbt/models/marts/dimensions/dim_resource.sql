@@ -1,6 +1,8 @@
 {#- Resources per cloud; '(none)' is the member for lines without a resource (tax, credits, fees).
     resource_type: the ARN service and type (AWS), the provider namespace and type (Azure), the API host and
     collection (GCP). -#}
+{#- Built after fact_cost_hourly (depends_on): its covers_fact_keys test reads the fact, in the same dbt invocation. #}
+-- depends_on: {{ ref('fact_cost_hourly') }}
 select
     resource_key,
     cloud_provider,
