@@ -85,7 +85,8 @@ class Bench:
             env=self.env(folder), cwd=str(REPO), log_path=self.logs / f"{step}.log",
         )
         log(f"  {step}: {run.report.get('seconds', run.wall_s):.2f} s (process {run.wall_s:.2f} s, "
-            f"CPU {run.cpu_s:.2f} s, load average {os.getloadavg()[0]:.1f}, peak RSS {run.peak_rss_bytes / 2**20:,.0f} MiB)")
+            f"CPU {run.cpu_s:.2f} s, load average {os.getloadavg()[0]:.1f}, "
+            f"peak RSS {run.peak_rss_bytes / 2**20:,.0f} MiB)")
         return run
 
     def gzip_floor(self) -> Run:
