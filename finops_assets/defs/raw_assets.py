@@ -54,18 +54,20 @@ def build_raw_month_asset(
         store = landing.get_landing()
         requests, missing = [], []
         # Every month is described before any is loaded: a month without an export fails the run up front.
-        for month in backfill_order([date.fromisoformat(key) for key in context.partition_keys]):
-            try:
-                with retry_transient(retry_policy, context.retry_number):
-                    request = describe(store, month, config.force)
-            except LookupError as exc:
-                missing.append(str(exc))
-                continue
-            requests.append(request)
-        if requests:
-            # One log event for the run's months, a line each: every event is a commit to Dagster's event log
-            # (39 of them for the benchmark's history).
-            context.log.info("\n".join(describe_line(source, request) for request in requests))
+        try:
+            for month in backfill_order([date.fromisoformat(key) for key in context.partition_keys]):
+                try:
+                    with retry_transient(retry_policy, context.retry_number):
+                        request = describe(store, month, config.force)
+                except LookupError as exc:
+                    missing.append(str(exc))
+                    continue
+                requests.append(request)
+        finally:
+            if requests:
+                # One log event for the run's months (those described before an error too), a line each: every
+                # event is a commit to Dagster's event log (39 of them for the benchmark's history).
+                context.log.info("\n".join(describe_line(source, request) for request in requests))
         if missing:
             raise dg.Failure(description="; ".join(missing))
         return LoadBatch(tuple(requests))
