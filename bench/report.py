@@ -226,7 +226,10 @@ NOTES = [
     "mashumaro's JSON schema) in every process, a local landing folder needing none of it; it is now imported when "
     "an s3:// landing is used. Import of finops_assets.definitions, main vs this, alternated 3x at load 6-9: 8.98/"
     "8.70/6.88 s vs 7.45/6.78/5.68 s CPU (-1.2 to -1.9 s a process). dagster-gcp, google-cloud-bigquery and pandas "
-    "stay: the resources module and the BigQuery resource subclass dagster-gcp's resource at import time.",
+    "stay: the resources module and the BigQuery resource subclass dagster-gcp's resource at import time. One "
+    "full-scale multiprocess run each, back to back at load 9-19 with the test suite running beside them: this "
+    "branch 492 s timed / 158 s CPU, main 544 s / 183 s CPU; far too contended to credit the imports with the "
+    "difference.",
     "- dbt steps of the same bench: the marts run 182 s (monthly invocation 163 s, dimensions 8 s; 269 s in the "
     "previous bench) with dbt's own memory limit of 3GB (FINOPS_DBT_MEMORY_LIMIT), so its peak RSS is 3,585 MiB "
     "(the < 2 GiB target is the raw load's); the restated month 29 s (runs 35.7/23.7/29.1 s; in the last one the "
