@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import threading
@@ -94,6 +95,9 @@ class Run:
     wall_s: float
     peak_rss_bytes: int
     report: dict = field(default_factory=dict)
+    # CPU seconds (user + sys) of the child and the descendants it waited for: on a shared machine, contention
+    # inflates wall times far more than the work done, so A/B comparisons read both.
+    cpu_s: float = 0.0
 
 
 class StepFailed(RuntimeError):
@@ -106,6 +110,7 @@ def run_measured(argv: Sequence[str], *, env: Mapping[str, str] | None = None, c
     discarded) go to `log_path`; the child's last stdout line, when JSON, becomes `Run.report`."""
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL
     try:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         process = subprocess.Popen(
             argv, env=dict(env) if env is not None else None, cwd=cwd,
@@ -114,6 +119,7 @@ def run_measured(argv: Sequence[str], *, env: Mapping[str, str] | None = None, c
         with PeakTreeRss(process.pid) as sampler:
             out, _ = process.communicate()
         wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
     finally:
         if log_path:
             log.close()
@@ -123,7 +129,8 @@ def run_measured(argv: Sequence[str], *, env: Mapping[str, str] | None = None, c
             handle.write(text)
     if process.returncode != 0:
         raise StepFailed(f"{' '.join(argv[:4])} ... exited with {process.returncode}; see {log_path}")
-    return Run(wall_s=wall, peak_rss_bytes=sampler.peak, report=last_json_line(text))
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Run(wall_s=wall, peak_rss_bytes=sampler.peak, report=last_json_line(text), cpu_s=cpu)
 
 
 def last_json_line(text: str) -> dict:

@@ -55,7 +55,7 @@ class Step:
     def summary(self) -> dict:
         return {"seconds": self.seconds(), "process_wall_s": self.wall(), "peak_rss_bytes": self.peak_rss(),
                 "runs": [{"seconds": r.report.get("seconds", r.wall_s), "process_wall_s": r.wall_s,
-                          "peak_rss_bytes": r.peak_rss_bytes} for r in self.runs]}
+                          "process_cpu_s": r.cpu_s, "peak_rss_bytes": r.peak_rss_bytes} for r in self.runs]}
 
 
 class Bench:
@@ -85,6 +85,7 @@ class Bench:
             env=self.env(folder), cwd=str(REPO), log_path=self.logs / f"{step}.log",
         )
         log(f"  {step}: {run.report.get('seconds', run.wall_s):.2f} s (process {run.wall_s:.2f} s, "
+            f"CPU {run.cpu_s:.2f} s, load average {os.getloadavg()[0]:.1f}, "
             f"peak RSS {run.peak_rss_bytes / 2**20:,.0f} MiB)")
         return run
 

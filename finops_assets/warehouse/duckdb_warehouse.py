@@ -465,14 +465,15 @@ class DuckDBWarehouse:
 
     def _group_select_sql(self, group: list[LoadRequest]) -> str:
         """One read_csv of every file of the group. Each row is checked against its own file's month as it is
-        inserted: `filename` joins the row to the month of the request its file belongs to, and a row outside
-        that month (or of an unknown file) fails the statement with `error()`, after which the group is loaded
-        month by month and the offending month's load names it."""
+        inserted: read_csv's `file_index` (the file's position in the list it was given) joins the row to the
+        month of the request its file belongs to, and a row outside that month (or of an unknown file) fails the
+        statement with `error()`, after which the group is loaded month by month and the offending month's load
+        names it. An integer key rather than `filename`: no path string per row to carry and hash."""
         first = group[0]
         files = [(f.uri, *r.partition_bounds()) for r in group for f in r.files]
         month_of_file = ", ".join(
-            f"({sql_string(uri)}, TIMESTAMP {sql_string(start.isoformat(sep=' '))}, TIMESTAMP {sql_string(end.isoformat(sep=' '))})"
-            for uri, start, end in files
+            f"({index}, TIMESTAMP {sql_string(start.isoformat(sep=' '))}, TIMESTAMP {sql_string(end.isoformat(sep=' '))})"
+            for index, (_, start, end) in enumerate(files)
         )
         part_index = next(i for i, c in enumerate(first.columns) if c.name == first.partition_column)
         projection = [
@@ -482,12 +483,13 @@ class DuckDBWarehouse:
             for i, c in enumerate(first.columns)
         ]
         return (
-            f"SELECT {', '.join(projection)} FROM {self._read_csv(first, [uri for uri, _, _ in files], filename=True)} AS src "
-            f"LEFT JOIN (VALUES {month_of_file}) AS files(file_uri, month_start, month_end) ON src.filename = files.file_uri"
+            f"SELECT {', '.join(projection)} FROM {self._read_csv(first, [uri for uri, _, _ in files])} AS src "
+            f"LEFT JOIN (VALUES {month_of_file}) AS files(file_index, month_start, month_end) "
+            "ON src.file_index = files.file_index"
         )
 
     @staticmethod
-    def _read_csv(request: LoadRequest, uris: list[str], *, filename: bool = False) -> str:
+    def _read_csv(request: LoadRequest, uris: list[str]) -> str:
         # Positional placeholder names keep untrusted headers out of the SQL; headers were checked upstream.
         paths = "[" + ", ".join(sql_string(uri) for uri in uris) + "]"
         spec = ", ".join(f"'c{i}': '{DUCKDB_TYPES[c.type]}'" for i, c in enumerate(request.columns))
@@ -496,7 +498,7 @@ class DuckDBWarehouse:
         return (
             f"read_csv({paths}, header = true, auto_detect = false, columns = {{{spec}}}, delim = ',', quote = '\"', "
             f"escape = '\"', compression = {compression}, nullstr = {nulls}, strict_mode = true, null_padding = false, "
-            f"max_line_size = 10000000{', filename = true' if filename else ''})"
+            "max_line_size = 10000000)"
         )
 
     def _parquet_select(self, con, request: LoadRequest, paths: str, derived: list[str]) -> str:

@@ -69,3 +69,12 @@ def test_a_measured_child_reports_its_tree_memory_and_its_json(tmp_path):
 def test_a_failing_child_names_its_log(tmp_path):
     with pytest.raises(RuntimeError, match="child.log"):
         run_measured([sys.executable, "-c", "raise SystemExit(3)"], log_path=tmp_path / "child.log")
+
+
+def test_a_measured_child_reports_the_cpu_of_its_tree_not_its_sleep(tmp_path):
+    # ~0.3 s of CPU in a grandchild, then 0.5 s asleep: the CPU counts the grandchild's work and not the sleep.
+    burn = "import time; end = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+    code = (f"import subprocess, sys, time; subprocess.run([sys.executable, '-c', {burn!r}]); time.sleep(0.5)")
+    run = run_measured([sys.executable, "-c", code], log_path=tmp_path / "child.log")
+    assert run.cpu_s >= 0.3
+    assert run.cpu_s < run.wall_s - 0.4

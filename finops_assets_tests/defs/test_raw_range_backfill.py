@@ -57,6 +57,7 @@ class History:
     restated_assembly: str
     restated_rows: int
     tracking_after_again: list
+    instance: dg.DagsterInstance
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +74,7 @@ def history(tmp_path_factory) -> History:
     (new,) = restate_aws_cur(landing, [RESTATED], ROWS, seed=5, parts_per_month=2)
     restated = run_range(defs, instance, MONTHS[0], MONTHS[-1])
     return History(settings, first, again, restated, {a.billing_month: a.assembly_id for a in written},
-                   new.assembly_id, new.row_count, tracking_after_again)
+                   new.assembly_id, new.row_count, tracking_after_again, instance)
 
 
 def tracking_rows(settings: Settings) -> list[tuple]:
@@ -180,3 +181,14 @@ def test_a_month_without_export_fails_the_range_before_anything_loads(tmp_path):
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert "no CUR manifest for 2025-08" in str(failure.event_specific_data.error)
     assert not Path(settings.duckdb_path).exists() or not tracking_rows(settings)
+
+
+
+def test_the_range_is_described_in_one_log_event_with_a_line_per_month(history):
+    """Every log event is a commit to Dagster's event log: the months of a range are described in one."""
+    described = [e.user_message for e in history.instance.all_logs(history.first.run_id)
+                 if e.dagster_event is None and "aws_cur" in e.user_message and " execution " in e.user_message]
+    assert len(described) == 1
+    lines = described[0].splitlines()
+    assert [line.split(":")[0] for line in lines] == ["aws_cur 2025-09", "aws_cur 2025-08", "aws_cur 2025-07"]
+    assert all(", 2 files, " in line for line in lines)
