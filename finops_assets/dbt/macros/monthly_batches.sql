@@ -117,12 +117,9 @@
 {#- The first days of the months in [first, end) (both first days of months). -#}
 {% macro months_between(first, end) -%}
 {%- set months = [] -%}
-{%- set ns = namespace(month=first) -%}
-{%- for _ in range(0, 1200) -%}
-  {%- if ns.month < end -%}
-    {%- do months.append(ns.month) -%}
-    {%- set ns.month = ns.month.replace(year=ns.month.year + 1, month=1) if ns.month.month == 12 else ns.month.replace(month=ns.month.month + 1) -%}
-  {%- endif -%}
+{%- for offset in range(0, (end.year - first.year) * 12 + end.month - first.month) -%}
+  {%- set index = first.month - 1 + offset -%}
+  {%- do months.append(first.replace(year=first.year + index // 12, month=index % 12 + 1)) -%}
 {%- endfor -%}
 {{ return(months) }}
 {%- endmacro %}

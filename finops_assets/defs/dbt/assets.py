@@ -78,7 +78,7 @@ DAILY_SELECTOR = f"tag:{DAILY_TAG}"
 
 
 def month_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
-    """The billing months of this run as dbt vars: [min_month, max_month) (a range on a single-run backfill). None
+    """The billing months of this run as dbt vars: [min_month, max_month) (a range on a single-run backfill). No vars
     when the step builds no month-partitioned model (the dimensions alone, rebuilt whole, read no vars)."""
     specs = context.assets_def.specs_by_key
     if not any(specs[key].partitions_def is not None for key in context.selected_asset_keys):
