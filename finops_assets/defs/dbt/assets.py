@@ -159,7 +159,13 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, dbt_vars: 
     # dagster-dbt's own naming of an invocation's target folder (step, run, a unique suffix).
     target = project_target / f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
     seed_partial_parse(cache_dir, key, target)
-    args = ["build", "--vars", json.dumps(dict(dbt_vars))] if dbt_vars else ["build"]
+    # --no-write-json: dbt skips manifest.json (written twice: after the parse and again at the end), run_results.json
+    # and graph.gpickle in the invocation's folder. dagster-dbt builds its events from dbt's JSON log lines on stdout
+    # and the manifest it was defined with (`project.manifest_path`), never from these files, and nothing here reads
+    # them. The parse cache (partial_parse.msgpack) does not depend on this flag, and dbt.log (the debug log) stays.
+    args = ["build", "--no-write-json"]
+    if dbt_vars:
+        args += ["--vars", json.dumps(dict(dbt_vars))]
     if exclude:
         # dagster-dbt selects a subset (the dimensions alone, say) by name, where dbt's eager indirect selection would
         # add every test with one selected parent, e.g. the daily facts' relationships to dim_service; excluding the
