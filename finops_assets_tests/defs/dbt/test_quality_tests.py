@@ -42,6 +42,7 @@ TESTS = [
     "assert_dim_region_covers_fact_keys",
     "assert_dim_environment_covers_fact_keys",
     "assert_dim_resource_covers_fact_keys",
+    "not_null_int_cost_focus",
 ]
 # The demo's random line items have real 10x days; the spike below is 100000x.
 VARS = {"min_month": "2025-09-01", "max_month": "2025-11-01", "cost_anomaly_factor": 1000}
@@ -104,6 +105,16 @@ def runs(demo_warehouse, tmp_path_factory):
     for rollup, change in (("fact_cost_weekly", "+ 0.01"), ("fact_cost_monthly", "- 0.01")):
         con.execute(f"""UPDATE finops.{rollup} SET total_cost = total_cost {change} WHERE rowid = (SELECT min(rowid)
                         FROM finops.{rollup} WHERE billing_month = '2025-09-01' AND cost_source = 'gcp_billing')""")
+    # int_cost_focus: an October line without ChargePeriodStart (in the run's months: caught); a copy of a line moved
+    # to August without its EffectiveCost (outside the run's months: that month was checked when it was built); a
+    # copy without a billing month or a currency (no month: always checked). The copies cost nothing (no total moves).
+    con.execute("""UPDATE finops.int_cost_focus SET ChargePeriodStart = NULL WHERE rowid = (SELECT min(rowid)
+                   FROM finops.int_cost_focus WHERE x_cost_source = 'aws_cur' AND billing_month = '2025-10-01')""")
+    for replaced in ("CAST(NULL AS DECIMAL(38,18)) AS EffectiveCost, DATE '2025-08-01' AS billing_month",
+                     "CAST(NULL AS VARCHAR) AS BillingCurrency, CAST(NULL AS DATE) AS billing_month"):
+        con.execute(f"""INSERT INTO finops.int_cost_focus SELECT * REPLACE (CAST(0 AS DECIMAL(38,18)) AS BilledCost, {replaced})
+                        FROM finops.int_cost_focus WHERE rowid = (SELECT min(rowid) FROM finops.int_cost_focus
+                                                                  WHERE billing_month = '2025-09-01')""")
     dropped = {}
     for dimension, key in (("dim_region", "region_key"), ("dim_environment", "environment_key"), ("dim_resource", "resource_key")):
         dropped[dimension] = con.execute(f"SELECT min({key}) FROM finops.fact_cost_hourly").fetchone()[0]
@@ -235,8 +246,9 @@ def test_a_failed_error_test_stops_the_models_behind_it(demo_warehouse, tmp_path
         instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
     )
     evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
-    failed = evaluations["not_null_stg_aws_cur_unblended_cost"]
+    failed = evaluations["not_null_stg_aws_cur"]
     assert not failed.passed and failed.severity is dg.AssetCheckSeverity.ERROR
+    assert failed.metadata["dagster_dbt/failed_row_count"].value == 1
     assert not result.success
     assert dg.AssetKey("int_cost_focus") not in {e.asset_key for e in result.get_asset_materialization_events()}
     con = duckdb.connect(str(warehouse), read_only=True)
@@ -304,3 +316,11 @@ def test_the_cost_anomaly_test_reads_only_the_runs_days_and_their_trailing_days(
     finally:
         con.close()
     assert failing_rows(runs, "warn_service_daily_cost_anomaly")  # the 100000x day is still found
+
+
+def test_null_columns_fail_one_test_per_model_naming_each_column(runs):
+    """One not_null_columns test per model: a failing row per column with nulls, the failure count their sum. It reads
+    the run's months and the rows without a month; the August copy's null EffectiveCost is outside the run."""
+    result = runs["broken"]["not_null_int_cost_focus"]
+    assert result["status"] == "fail" and result["failures"] == 2
+    assert sorted(failing_rows(runs, "not_null_int_cost_focus")) == [("BillingCurrency", 1), ("ChargePeriodStart", 1)]
