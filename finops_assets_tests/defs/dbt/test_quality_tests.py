@@ -107,11 +107,13 @@ def runs(demo_warehouse, tmp_path_factory):
                         FROM finops.{rollup} WHERE billing_month = '2025-09-01' AND cost_source = 'gcp_billing')""")
     # int_cost_focus: an October line without ChargePeriodStart (in the run's months: caught); a copy of a line moved
     # to August without its EffectiveCost (outside the run's months: that month was checked when it was built); a
-    # copy without a billing month or a currency (no month: always checked). The copies cost nothing (no total moves).
+    # copy without a billing month or a provider (no month: always checked). The copies cost nothing and keep their
+    # groups (source, currency), so no reconciliation moves.
     con.execute("""UPDATE finops.int_cost_focus SET ChargePeriodStart = NULL WHERE rowid = (SELECT min(rowid)
                    FROM finops.int_cost_focus WHERE x_cost_source = 'aws_cur' AND billing_month = '2025-10-01')""")
-    for replaced in ("CAST(NULL AS DECIMAL(38,18)) AS EffectiveCost, DATE '2025-08-01' AS billing_month",
-                     "CAST(NULL AS VARCHAR) AS BillingCurrency, CAST(NULL AS DATE) AS billing_month"):
+    for replaced in ("CAST(NULL AS DECIMAL(38,18)) AS EffectiveCost, DATE '2025-08-01' AS billing_month, "
+                     "CAST('2025-08-01' AS TIMESTAMP) AS BillingPeriodStart",
+                     "CAST(NULL AS VARCHAR) AS ProviderName, CAST(NULL AS DATE) AS billing_month"):
         con.execute(f"""INSERT INTO finops.int_cost_focus SELECT * REPLACE (CAST(0 AS DECIMAL(38,18)) AS BilledCost, {replaced})
                         FROM finops.int_cost_focus WHERE rowid = (SELECT min(rowid) FROM finops.int_cost_focus
                                                                   WHERE billing_month = '2025-09-01')""")
@@ -323,4 +325,4 @@ def test_null_columns_fail_one_test_per_model_naming_each_column(runs):
     the run's months and the rows without a month; the August copy's null EffectiveCost is outside the run."""
     result = runs["broken"]["not_null_int_cost_focus"]
     assert result["status"] == "fail" and result["failures"] == 2
-    assert sorted(failing_rows(runs, "not_null_int_cost_focus")) == [("BillingCurrency", 1), ("ChargePeriodStart", 1)]
+    assert sorted(failing_rows(runs, "not_null_int_cost_focus")) == [("ChargePeriodStart", 1), ("ProviderName", 1)]
