@@ -67,15 +67,17 @@ end
 {%- endmacro %}
 
 
-{#- Joins each row to the integers 0 .. n-1 as `alias` (one output row per hour a line item covers). -#}
-{% macro join_offsets(n, alias) -%}{{ adapter.dispatch('join_offsets', 'finops')(n, alias) }}{%- endmacro %}
+{#- Every column of `relation` and the integers 0 .. n-1 as `alias`: one output row per value (per hour a line item
+    covers). DuckDB unnests in the select list: a streaming operator, where the lateral `cross join unnest(...)`
+    first buffers every input row (a delim join, ~15% of fact_cost_hourly's CPU). -#}
+{% macro select_with_offsets(relation, n, alias) -%}{{ adapter.dispatch('select_with_offsets', 'finops')(relation, n, alias) }}{%- endmacro %}
 
-{% macro duckdb__join_offsets(n, alias) -%}
-cross join unnest(generate_series(0, {{ n }} - 1)) as offsets({{ alias }})
+{% macro duckdb__select_with_offsets(relation, n, alias) -%}
+select {{ relation }}.*, unnest(generate_series(0, {{ n }} - 1)) as {{ alias }} from {{ relation }}
 {%- endmacro %}
 
-{% macro bigquery__join_offsets(n, alias) -%}
-cross join unnest(generate_array(0, {{ n }} - 1)) as {{ alias }}
+{% macro bigquery__select_with_offsets(relation, n, alias) -%}
+select {{ relation }}.*, {{ alias }} from {{ relation }} cross join unnest(generate_array(0, {{ n }} - 1)) as {{ alias }}
 {%- endmacro %}
 
 

@@ -17,6 +17,23 @@
 {%- endif -%}
 {%- endmacro %}
 
+{#- in_run_months of a TIMESTAMP column, compared as a timestamp (the same rows as in_run_months of its date: a
+    timestamp's date is on or after a month's first day exactly when the timestamp is on or after that day's midnight).
+    On DuckDB the bare column's comparison is pushed into the table scan, which then skips the row groups of other
+    months and reads the other columns of the matching rows only; `cast(column as date)` is evaluated on every row
+    of the table instead. BigQuery compares no TIMESTAMP with a DATE: it keeps the date form. -#}
+{% macro in_run_months_of_timestamp(column) -%}{{ adapter.dispatch('in_run_months_of_timestamp', 'finops')(column) }}{%- endmacro %}
+
+{% macro default__in_run_months_of_timestamp(column) -%}{{ finops.in_run_months('cast(' ~ column ~ ' as date)') }}{%- endmacro %}
+
+{% macro duckdb__in_run_months_of_timestamp(column) -%}
+{%- if var('min_month', none) and var('max_month', none) -%}
+({{ column }} >= cast(cast('{{ var("min_month") }}' as date) as timestamp) and {{ column }} < cast(cast('{{ var("max_month") }}' as date) as timestamp))
+{%- else -%}
+(1 = 1)
+{%- endif -%}
+{%- endmacro %}
+
 {#- The config of a monthly incremental model keyed by its `billing_month` DATE column. `batched`: on DuckDB, a run over
     many months builds it in batches of `month_batch_months` months (a dbt var, default 4; macros/monthly_batches.sql).
     Only for a model whose rows of a billing month depend on that month's input rows alone (its groups and joins

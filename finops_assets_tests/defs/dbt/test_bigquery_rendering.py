@@ -281,7 +281,7 @@ def test_data_exports_maps_render_per_warehouse(rendered):
     minimal = rendered_models(rendered, "bigquery", "minimal")["stg_aws_data_exports"]
     assert "where false" in minimal and "aws_data_exports_raw" not in minimal
     focus = rendered_models(rendered, "bigquery", "loaded")["int_cost_focus"]
-    assert "'aws_data_exports' as x_cost_source" in focus and "not exists" in focus
+    assert "'aws_data_exports' as x_cost_source" in focus and "left join data_exports_pairs" in focus and "p.billing_month is null" in focus
 
 
 def test_span_quarantine_summary_files_are_the_compiled_macro(rendered):

@@ -40,7 +40,7 @@ aws_data_exports as (
 
     select {{ finops.aws_focus_columns('aws_data_exports', finops.tag_columns(tags=finops.normalised_tags('tags'))) }}
     from {{ ref('stg_aws_data_exports') }}
-    where {{ finops.in_run_months('cast(billing_period_start as date)') }}
+    where {{ finops.in_run_months_of_timestamp('billing_period_start') }}
 
 ),
 
@@ -49,7 +49,7 @@ data_exports_pairs as (
 
     select distinct payer_account_id, cast(billing_period_start as date) as billing_month
     from {{ ref('stg_aws_data_exports') }}
-    where {{ finops.in_run_months('cast(billing_period_start as date)') }}
+    where {{ finops.in_run_months_of_timestamp('billing_period_start') }}
 
 ),
 {%- endif %}
@@ -58,12 +58,15 @@ aws_cur as (
 
     select {{ finops.aws_focus_columns('aws_cur', finops.tag_columns(pairs=cur_tag_pairs)) }}
     from {{ ref('stg_aws_cur') }} as cur
-    where {{ finops.in_run_months('cast(billing_period_start as date)') }}
     {%- if data_exports %}
-        and not exists (
-            select 1 from data_exports_pairs as p
-            where p.payer_account_id = cur.payer_account_id and p.billing_month = cast(cur.billing_period_start as date)
-        )
+    {#- an anti join written as a left join to the distinct pairs (NOT EXISTS buffers every CUR v1 row on DuckDB): a
+        row with a NULL payer or month matches no pair and is kept, as with NOT EXISTS #}
+    left join data_exports_pairs as p
+        on p.payer_account_id = cur.payer_account_id and p.billing_month = cast(cur.billing_period_start as date)
+    {%- endif %}
+    where {{ finops.in_run_months_of_timestamp('cur.billing_period_start') }}
+    {%- if data_exports %}
+        and p.billing_month is null
     {%- endif %}
 
 ),
@@ -105,7 +108,7 @@ azure as (
         consumed_quantity as x_usage_quantity,
         consumed_unit as x_usage_unit
     from {{ ref('stg_azure_focus') }}
-    where {{ finops.in_run_months('cast(billing_period_start as date)') }}
+    where {{ finops.in_run_months_of_timestamp('billing_period_start') }}
 
 ),
 

@@ -57,15 +57,19 @@ shaped as (
 
 ),
 
+offsets as (
+
+    {{ finops.select_with_offsets('shaped', 'n_hours', 'k') }}
+
+),
+
 hours as (
 
     select
-        shaped.*,
-        k,
+        offsets.*,
         {{ finops.add_hours('first_hour', 'k') }} as hour,
         end_offset_s - (n_hours - 1) * 3600 as last_hour_s
-    from shaped
-    {{ finops.join_offsets('n_hours', 'k') }}
+    from offsets
 
 ),
 
