@@ -360,4 +360,20 @@ NOTES = [
     "fresh tables (as the bench: after a raw load, no marts yet), main then this change, at load 4.7 and 10: "
     "308.7 s / 260 s CPU and 512.3 s / 239 s CPU: wall says nothing on a machine that busy; CPU -8%. Every table "
     "identical at 39 months and on the demo (6 months with Data Exports, new and replaced tables).",
+    "- The restated month outside dbt (2026-12-02, full scale, machine shared with two other benchmarks at load "
+    "average 7-11, so every figure is 2-4x an idle run's). Definitions: 0.10 s (the dbt manifest is read once per "
+    "process, by the module's `defs` at import; the implicit job 0.01 s). The raw step: its INSERT ~2-3 s of CPU, "
+    "then the load connection's close, whose checkpoint also merged the row groups the month's old rows had shared "
+    "with other months (DuckDB's vacuum: read and recompress ~120k rows of other months), 1-2 s of CPU; the load "
+    "now runs with `max_vacuum_tasks = 0` (row groups left empty are still dropped; the deleted rows otherwise stay "
+    "marked, 10,650 of them with or without the merge), close 1.2-4.0 -> 0.07-0.43 s; tables identical (EXCEPT ALL "
+    "both ways on the restated month and another, per-month count and row-hash checksums of all 39). Fresh copies "
+    "of the base, alternated: raw step 11.3/12.4 s before, 9.3/8.9 s after; process CPU 51.6/52.6 s before, "
+    "49.3/51.7 s after. Dagster's event log: a month run writes 375 events (119 planned before the run starts: 24 "
+    "materializations and 95 checks; then 119 step outputs, 95 check evaluations, 24 materializations), each a new "
+    "SQLite connection and commit to the run's shard and, for asset and check events, the index shard again (1,035 "
+    "commits, 1,258 connections: each close of a WAL database's last connection checkpoints it). The same code with "
+    "DAGSTER_HOME on tmpfs, alternated with the disk: the 119 planned events 2.3/1.8 s against 9.6-12.0 s, the run "
+    "75.0/62.8 s against 92.5 s, process CPU 48.8/46.0 s against 54.5 s. The deployment's Postgres storage "
+    "(deploy/dagster.yaml) is not the benchmark's SQLite default.",
 ]

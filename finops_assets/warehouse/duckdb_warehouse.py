@@ -170,6 +170,14 @@ def load_connection_settings(path: str, memory_limit: str | None) -> list[str]:
         # Spill next to the warehouse file (DuckDB's own default, said explicitly) rather than fail at the limit.
         f"SET temp_directory = {sql_string(path + '.tmp')}",
         *([f"SET memory_limit = {sql_string(memory_limit)}"] if memory_limit else []),
+        # No row-group merging in the load's checkpoint (when the connection closes). Replacing a month deletes its old
+        # rows; the checkpoint drops the row groups left empty either way, but by default it also rewrites neighbouring
+        # row groups left partly empty (and a load's partly filled last row groups) into fewer ones, reading and
+        # recompressing every row left in them: a restated month of the full-scale history (its old rows shared row
+        # groups with other months) spent 1-2 s of CPU in that rewrite, against ~3 s for its INSERT. Without it the
+        # rows left in partly emptied row groups stay marked deleted (scans skip them). At full scale a restatement
+        # left 10,650 of them (0.1%) with or without the merge, 84 row groups instead of 83, and four in a row the same.
+        "SET max_vacuum_tasks = 0",
     ]
 
 
