@@ -35,7 +35,7 @@ def test_models_run_once_over_both_months_with_every_check_green(built):
     checks = line.split(", ")[1].split()[0]
     passed, total = map(int, checks.split("/"))
     # Every check passes, ERROR and WARN (test_demo_checks.py reads the demo's whole tally).
-    assert "ok" in line and "ERRORS" not in line and "warnings" not in line and total >= 60 and passed == total, line
+    assert "ok" in line and "ERRORS" not in line and "warnings" not in line and total >= 50 and passed == total, line
 
 
 def test_focus_billed_cost_equals_raw_per_month_and_cloud(built):

@@ -107,13 +107,15 @@ def runs(demo_warehouse, tmp_path_factory):
                         FROM finops.{rollup} WHERE billing_month = '2025-09-01' AND cost_source = 'gcp_billing')""")
     # int_cost_focus: an October line without ChargePeriodStart (in the run's months: caught); a copy of a line moved
     # to August without its EffectiveCost (outside the run's months: that month was checked when it was built); a
-    # copy without a billing month or a provider (no month: always checked). The copies cost nothing and keep their
+    # copy without a billing month or a provider (no month: always checked; its EffectiveCost zeroed too, since the
+    # focus reconciliation counts it in its billing period). The copies cost nothing and keep their
     # groups (source, currency), so no reconciliation moves.
     con.execute("""UPDATE finops.int_cost_focus SET ChargePeriodStart = NULL WHERE rowid = (SELECT min(rowid)
                    FROM finops.int_cost_focus WHERE x_cost_source = 'aws_cur' AND billing_month = '2025-10-01')""")
     for replaced in ("CAST(NULL AS DECIMAL(38,18)) AS EffectiveCost, DATE '2025-08-01' AS billing_month, "
                      "CAST('2025-08-01' AS TIMESTAMP) AS BillingPeriodStart",
-                     "CAST(NULL AS VARCHAR) AS ProviderName, CAST(NULL AS DATE) AS billing_month"):
+                     "CAST(NULL AS VARCHAR) AS ProviderName, CAST(NULL AS DATE) AS billing_month, "
+                     "CAST(0 AS DECIMAL(38,18)) AS EffectiveCost"):
         con.execute(f"""INSERT INTO finops.int_cost_focus SELECT * REPLACE (CAST(0 AS DECIMAL(38,18)) AS BilledCost, {replaced})
                         FROM finops.int_cost_focus WHERE rowid = (SELECT min(rowid) FROM finops.int_cost_focus
                                                                   WHERE billing_month = '2025-09-01')""")
