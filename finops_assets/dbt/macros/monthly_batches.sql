@@ -4,8 +4,12 @@
   than that (a single-run backfill of the history), if the model is `batched` (finops.monthly_config). Each batch is the model's own SQL with the run's month bounds
   (finops.in_run_months) replaced by the batch's, one statement each, all in one transaction:
     new table       CREATE TABLE AS the first batch, then INSERT INTO of each next batch
-    existing table  per batch: its rows in a temporary table, then delete+insert of its months (exactly
-                    dbt-duckdb's delete+insert: a month absent from the new rows keeps its old rows)
+    existing table  per batch: DELETE of the batch's months, then INSERT INTO ... SELECT of the batch's rows
+                    (the batch's SQL runs once, straight into the table; a temporary view of it is only bound, for
+                    the schema-change check). A run's months are replaced whole: a month of the run left without
+                    rows (its input gone) is emptied, never left holding stale rows.
+    no month vars   (a plain `dbt build` on an existing table) dbt-duckdb's delete+insert through a temporary
+                    table: the months present in the new rows are replaced
     --full-refresh  the new-table path into an intermediate table, swapped in at the end
   Why: the big aggregates (fact_cost_hourly's hash aggregate over nearly one group per line) outgrow the memory
   limit over a whole history and spill; a batch's hash table fits. Each batch also writes its months into row
@@ -28,6 +32,7 @@
   {%- set on_schema_change = incremental_validate_on_schema_change(config.get('on_schema_change'), default='ignore') -%}
   {%- set grant_config = config.get('grants') -%}
   {%- set batches = finops.month_batch_sql(compiled_code, config.get('batch_months')) -%}
+  {%- set month_bounds = finops.month_batch_bounds(config.get('batch_months')) -%}
 
   {{ drop_relation_if_exists(load_cached_relation(intermediate_relation)) }}
   {{ drop_relation_if_exists(load_cached_relation(backup_relation)) }}
@@ -51,6 +56,28 @@
       ) as finops_month_batch;
       {%- endfor %}
     {%- endcall -%}
+  {%- elif month_bounds -%}
+    {#- The run's months: delete them, insert the model's rows of them (every monthly model filters its inputs with
+        in_run_months, so its rows are all inside the run's months). No temporary table: the rows are computed once
+        and written once. The view is bound, never scanned: its columns drive the schema-change check. -#}
+    {%- do run_query('create or replace temporary view ' ~ temp_relation ~ ' as (\n' ~ batches[0] ~ '\n)') -%}
+    {%- do adapter.expand_target_column_types(from_relation=temp_relation, to_relation=target_relation) -%}
+    {%- set dest_columns = process_schema_changes(on_schema_change, temp_relation, existing_relation) -%}
+    {%- if not dest_columns -%}{%- set dest_columns = adapter.get_columns_in_relation(target_relation) -%}{%- endif -%}
+    {%- set dest_cols_csv = get_quoted_csv(dest_columns | map(attribute="name")) -%}
+    {%- set month_column = adapter.quote(unique_key) -%}
+    {%- call statement('main') -%}
+      {%- for batch in batches %}
+      delete from {{ target_relation }}
+      where {{ month_column }} >= cast('{{ month_bounds[loop.index0][0] }}' as date)
+        and {{ month_column }} < cast('{{ month_bounds[loop.index0][1] }}' as date);
+      insert into {{ target_relation }} ({{ dest_cols_csv }})
+      select {{ dest_cols_csv }} from (
+        {{ batch }}
+      ) as finops_month_batch;
+      {%- endfor %}
+    {%- endcall -%}
+    {%- do run_query('drop view if exists ' ~ temp_relation) -%}
   {%- else -%}
     {%- set strategy_sql_macro_func = adapter.get_incremental_strategy_macro(context, config.get('incremental_strategy') or 'default') -%}
     {%- set incremental_predicates = config.get('predicates', none) or config.get('incremental_predicates', none) -%}
@@ -122,4 +149,22 @@
   {%- do months.append(first.replace(year=first.year + index // 12, month=index % 12 + 1)) -%}
 {%- endfor -%}
 {{ return(months) }}
+{%- endmacro %}
+
+
+{#- The [first month, end month) of each batch of month_batch_sql, as ISO dates, in the same order; [] without the
+    month vars (then month_batch_sql's single batch covers whatever months the model reads). -#}
+{% macro month_batch_bounds(batch_months) -%}
+{%- set min_month, max_month = var('min_month', none), var('max_month', none) -%}
+{%- if not (min_month and max_month) -%}{{ return([]) }}{%- endif -%}
+{%- set first = modules.datetime.date.fromisoformat(min_month | string) -%}
+{%- set end = modules.datetime.date.fromisoformat(max_month | string) -%}
+{%- set months = finops.months_between(first, end) -%}
+{%- if not batch_months or months | length <= batch_months | int -%}{{ return([(first.isoformat(), end.isoformat())]) }}{%- endif -%}
+{%- set bounds = [] -%}
+{%- for start in range(0, months | length, batch_months | int) -%}
+  {%- set stop = start + (batch_months | int) -%}
+  {%- do bounds.append((months[start].isoformat(), (months[stop] if stop < (months | length) else end).isoformat())) -%}
+{%- endfor -%}
+{{ return(bounds) }}
 {%- endmacro %}

@@ -5,6 +5,7 @@ Real dbt runs on copies of the demo warehouse (two billing months, the newest re
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -109,3 +110,54 @@ def test_existing_tables_replaced_month_by_month_equal_a_one_statement_build(dem
         diff = differences(reference, warehouse)
         assert all(rows > 0 for rows, _, _ in diff.values()), diff
         assert all(left == right == 0 for _, left, right in diff.values()), diff
+
+
+def test_existing_tables_replace_every_month_of_the_run_and_no_other(demo_warehouse, tmp_path):
+    """The replace path deletes the run's months and inserts the model's rows straight from its SQL (no temporary
+    table): a month of the run left without rows is emptied (its rows would be stale), a month outside the run is
+    untouched."""
+    warehouse = warehouse_copy(demo_warehouse, tmp_path, "emptied", drop=False)
+    with duckdb.connect(str(warehouse)) as con:
+        before = {t: con.execute(f"SELECT count(*) FROM finops.{t}").fetchone()[0] for t in BATCHED}
+        for table in BATCHED:
+            # a stale row in November (inside the run below, which has no November input) and one in December
+            # (outside it), copied from a September row
+            for month in ("2025-11-01", "2025-12-01"):
+                con.execute(f"INSERT INTO finops.{table} SELECT * REPLACE (DATE '{month}' AS billing_month) "
+                            f"FROM finops.{table} WHERE billing_month = DATE '2025-09-01' LIMIT 1")
+    target = tmp_path / "target-emptied"
+    subprocess.run(
+        [dbt_executable(), "run", "--profiles-dir", ".", "--target-path", str(target), "--log-path", str(tmp_path / "logs"),
+         "--select", " ".join(BATCHED), "--vars", str({"min_month": "2025-09-01", "max_month": "2025-12-01"})],
+        cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=True,
+        env={**os.environ, "FINOPS_ENV": "local", "FINOPS_DUCKDB_PATH": str(warehouse)},
+    )
+    sql = next(target.glob("run/**/fact_cost_hourly.sql")).read_text()
+    assert "cast('2025-09-01' as date)" in sql and "cast('2025-12-01' as date)" in sql
+    assert "__dbt_tmp" not in sql  # the rows go straight into the table
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for table in BATCHED:
+            months = dict(con.execute(f"SELECT strftime(billing_month, '%Y-%m'), count(*) FROM finops.{table} "
+                                      "GROUP BY 1").fetchall())
+            assert "2025-11" not in months, table
+            assert months["2025-12"] == 1, table
+            assert sum(months.values()) == before[table] + 1, table
+    diff = differences(demo_warehouse[0] / "warehouse.duckdb", warehouse)
+    assert {t: (left, right) for t, (_, left, right) in diff.items()} == {t: (0, 1) for t in BATCHED}
+
+
+def test_dbt_connection_settings(demo_warehouse, tmp_path):
+    """The dbt profile's DuckDB connection: no checkpoint merge of partly deleted row groups (a month's replacement
+    would otherwise re-read and recompress its neighbours at every checkpoint), no insertion order, UTC."""
+    warehouse = warehouse_copy(demo_warehouse, tmp_path, "settings", drop=False)
+    shown = subprocess.run(
+        [dbt_executable(), "show", "--profiles-dir", ".", "--target-path", str(tmp_path / "target"),
+         "--log-path", str(tmp_path / "logs"), "--output", "json", "--log-format", "json", "--inline",
+         "select current_setting('max_vacuum_tasks') as vacuum_tasks, "
+         "current_setting('preserve_insertion_order') as insertion_order, current_setting('TimeZone') as tz"],
+        cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=True,
+        env={**os.environ, "FINOPS_ENV": "local", "FINOPS_DUCKDB_PATH": str(warehouse)},
+    )
+    previews = [json.loads(line)["data"]["preview"] for line in shown.stdout.splitlines()
+                if line.startswith("{") and "preview" in json.loads(line).get("data", {})]
+    assert json.loads(previews[-1]) == [{"vacuum_tasks": 0, "insertion_order": False, "tz": "UTC"}]
