@@ -91,7 +91,7 @@ def render_markdown(data: dict, targets: Targets) -> str:
         (f"Peer: dlt filesystem source, `read_csv_duckdb` (one month, {data['dlt_rows']:,} rows)", "dlt",
          f"{data['dlt_rows_per_s']:,.0f} rows/s"),
         ("dbt build of the cost marts over every month (one run)", "marts", ""),
-        ("One restated month replacing its predecessor: raw + its marts", "restated_month",
+        ("One restated month replacing its predecessor: raw + the cost models downstream of it", "restated_month",
          f"raw {data['restated_month_raw_s']:.2f} s, {data['restated_month_rows']:,} rows"),
         (f"Sensor tick listing {data['sensor_objects']:,} landing objects", "sensor_tick", ""),
     ]

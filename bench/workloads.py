@@ -154,8 +154,11 @@ def marts(args) -> None:
 
 def month(args) -> None:
     """One month end to end in one run: its raw load (the restated assembly replaces its predecessor) and its
-    checks, then its marts (the monthly models for that month only, and the dimensions), as "materialize this
-    month and everything downstream" from the UI does it."""
+    checks, then everything downstream of aws_cur_raw in the cost models (the monthly models for that month only,
+    and the dimensions), as "materialize this month and everything downstream" from the UI does it, and as the
+    automation sensor's runs after a restatement do. Models that do not read aws_cur_raw (the other clouds' and the
+    traces' staging views, the trace keys and their dimensions, the seed) are not rebuilt: a CUR restatement leaves
+    them unchanged."""
     dataset = Dataset.load(args.dataset)
     restated = date.fromisoformat(dataset.restated_month)
     started = time.perf_counter()
@@ -163,8 +166,10 @@ def month(args) -> None:
         defs = build_definitions(load_settings())
         monthly, others = dbt_asset_keys(defs)
         raw_key = defs.resolve_assets_def(RAW_ASSET).key
+        downstream = dg.AssetSelection.assets(raw_key).downstream().resolve(defs.resolve_asset_graph())
+        models = sorted(key for key in (*monthly, *others) if key in downstream)
         result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
-            instance=instance, asset_selection=[raw_key, *monthly, *others], tags=range_tags([restated]),
+            instance=instance, asset_selection=[raw_key, *models], tags=range_tags([restated]),
             raise_on_error=False)
     seconds = time.perf_counter() - started
     if not result.success:
@@ -174,7 +179,7 @@ def month(args) -> None:
         raise RuntimeError(f"{restated:%Y-%m} was already loaded: nothing was restated")
     steps = step_seconds(result)
     raw_seconds = steps.get(RAW_ASSET, 0.0) + steps.get(f"{RAW_ASSET}_checks", 0.0)
-    _emit({"seconds": seconds, "raw_seconds": raw_seconds, "marts_seconds": seconds - raw_seconds,
+    _emit({"seconds": seconds, "raw_seconds": raw_seconds, "marts_seconds": seconds - raw_seconds, "models": len(models),
            "rows": raw.metadata["dagster/row_count"].value, "steps": steps})
 
 
