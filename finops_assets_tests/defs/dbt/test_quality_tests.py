@@ -304,6 +304,9 @@ def test_a_fact_key_missing_from_each_dimension_fails(runs, dimension):
     assert runs["broken"][test]["status"] == "fail" and runs["broken"][test]["failures"] == 1
     ((key, fact_rows, _),) = failing_rows(runs, test)
     assert key == runs["dropped"][dimension] and fact_rows > 0
+    # it reads the fact rows of the run's months only
+    sql = runs["broken"][test]["compiled_code"]
+    assert "fact.billing_month >= cast('2025-09-01' as date)" in sql and "fact.billing_month < cast('2025-11-01' as date)" in sql
 
 
 def test_the_cost_anomaly_test_reads_only_the_runs_days_and_their_trailing_days(runs):

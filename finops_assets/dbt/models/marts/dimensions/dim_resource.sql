@@ -2,22 +2,37 @@
     resource_type: the ARN service and type (AWS), the provider namespace and type (Azure), the API host and
     collection (GCP). -#}
 {#- Built after fact_cost_hourly (depends_on): its covers_fact_keys test reads the fact, in the same dbt invocation. #}
+{#- Grouped first, parsed after: the name and type are functions of resource_id (a group key), so each distinct
+    resource's id is parsed once instead of once per month and line group of int_cost_keys. #}
 -- depends_on: {{ ref('fact_cost_hourly') }}
+with resources as (
+    select
+        resource_key,
+        cloud_provider,
+        resource_id,
+        max(sub_account_id) as sub_account_id,
+        max(resource_region_code) as region_code,
+        max(cloud_service_name) as cloud_service_name,
+        min(first_charge_at) as first_seen_at,
+        max(last_charge_at) as last_seen_at
+    from {{ ref('int_cost_keys') }}
+    where resource_key is not null
+    group by resource_key, cloud_provider, resource_id
+)
+
 select
     resource_key,
     cloud_provider,
     resource_id,
-    max(case when resource_id <> '(none)' then {{ finops.regex_group('resource_id', '([^/:]+)$') }} end) as resource_name,
-    max(case
+    case when resource_id <> '(none)' then {{ finops.regex_group('resource_id', '([^/:]+)$') }} end as resource_name,
+    case
         when resource_id like 'arn:%' then {{ finops.regex_group('resource_id', '^arn:[^:]*:([^:]+:[^:/]*)') }}
         when lower(resource_id) like '/subscriptions/%' then {{ finops.regex_group('lower(resource_id)', '/providers/([^/]+/[^/]+)') }}
         when resource_id like '//%' then {{ finops.regex_group('resource_id', '^//([^/]+)') }}
-    end) as resource_type,
-    max(sub_account_id) as sub_account_id,
-    max(resource_region_code) as region_code,
-    max(cloud_service_name) as cloud_service_name,
-    min(first_charge_at) as first_seen_at,
-    max(last_charge_at) as last_seen_at
-from {{ ref('int_cost_keys') }}
-where resource_key is not null
-group by resource_key, cloud_provider, resource_id
+    end as resource_type,
+    sub_account_id,
+    region_code,
+    cloud_service_name,
+    first_seen_at,
+    last_seen_at
+from resources
