@@ -230,6 +230,18 @@ NOTES = [
     "full-scale multiprocess run each, back to back at load 9-19 with the test suite running beside them: this "
     "branch 492 s timed / 158 s CPU, main 544 s / 183 s CPU; far too contended to credit the imports with the "
     "difference.",
+    "- The bench of 2026-12-03 03:39-03:59 (main becd7ff: the previous bench's code plus dim_resource parsing each "
+    "distinct resource id once, 0.37-0.48 -> 0.14-0.17 s for the same 22,002 rows, and the dimensions' covers tests "
+    "reading the run's months of fact_cost_hourly instead of its 10M rows; nothing else running, load average "
+    "1.5-2.3): the machine was in a slow phase: the CPU probe of the previous note took 0.41 s right after it "
+    "(0.24 s at its fastest this session), and the same month run needed more CPU seconds, not only more wall: "
+    "restated month 17.07-20.42 s with process CPU 29.5-33.3 s against 13.69-17.58 s and 24.9-28.4 s in the "
+    "previous bench, the dbt step 12.32 s; an unchanged run of main's previous code took 10.81 s at 03:27 and "
+    "11.90-17.53 s in the next half hour, so a bench moves by half its value with the machine. Alternated with "
+    "the previous code (four pairs, drifting 11-17 s) the two changes did not separate from that drift; the "
+    "statements they replace are 0.3-0.5 s of CPU of a ~25 s CPU run. Raw in-process 47.0/60.5/58.5 s against "
+    "the tuned floor's 44.3/56.3/51.9 s (1.13x) and the bare floor's 62.3/64.3/65.6 s (0.91x); marts 114.39 s "
+    "(CPU 203 s), raw + marts 172.9 s; dlt 22,339 rows/s (7.66x).",
     "- The bench of 2026-12-03 02:53-03:14 (main a9c221e; nothing else running, load average 1.4-2.7, but this "
     "machine's speed drifts: a fixed CPU probe (a Python loop, a one-thread DuckDB hash) took 0.24-0.40 s over the "
     "session, and the floors drifted with it: tuned floor 53.1/49.9/59.0 s against 53.3/46.5/47.1 s in the previous "
