@@ -119,23 +119,17 @@
     the batch's. One batch (the SQL unchanged) without the month vars or for a run of at most `batch_months` months.
     A model that does not filter with in_run_months cannot be batched: an error, never a silent full build per batch. -#}
 {% macro month_batch_sql(sql, batch_months) -%}
-{%- set min_month, max_month = var('min_month', none), var('max_month', none) -%}
-{%- if not (min_month and max_month and batch_months) -%}{{ return([sql]) }}{%- endif -%}
-{%- set first = modules.datetime.date.fromisoformat(min_month | string) -%}
-{%- set end = modules.datetime.date.fromisoformat(max_month | string) -%}
-{%- set months = finops.months_between(first, end) -%}
-{%- if months | length <= batch_months | int -%}{{ return([sql]) }}{%- endif -%}
-{%- set low, high = "cast('" ~ min_month ~ "' as date)", "cast('" ~ max_month ~ "' as date)" -%}
+{%- set bounds = finops.month_batch_bounds(batch_months) -%}
+{%- if bounds | length <= 1 -%}{{ return([sql]) }}{%- endif -%}
+{%- set low, high = "cast('" ~ var('min_month') ~ "' as date)", "cast('" ~ var('max_month') ~ "' as date)" -%}
 {%- if low not in sql or sql.count(low) != sql.count(high) -%}
   {{ exceptions.raise_compiler_error(model.name ~ ": a month-batched model must filter its inputs with finops.in_run_months") }}
 {%- endif -%}
 {%- set batches = [] -%}
-{%- for start in range(0, months | length, batch_months | int) -%}
-  {%- set stop = start + (batch_months | int) -%}
-  {%- set batch_end = months[stop] if stop < (months | length) else end -%}
+{%- for batch_start, batch_end in bounds -%}
   {%- do batches.append(sql.replace(low, "__finops_batch_min_month__").replace(high, "__finops_batch_max_month__")
-        .replace("__finops_batch_min_month__", "cast('" ~ months[start].isoformat() ~ "' as date)")
-        .replace("__finops_batch_max_month__", "cast('" ~ batch_end.isoformat() ~ "' as date)")) -%}
+        .replace("__finops_batch_min_month__", "cast('" ~ batch_start ~ "' as date)")
+        .replace("__finops_batch_max_month__", "cast('" ~ batch_end ~ "' as date)")) -%}
 {%- endfor -%}
 {{ return(batches) }}
 {%- endmacro %}
@@ -152,8 +146,10 @@
 {%- endmacro %}
 
 
-{#- The [first month, end month) of each batch of month_batch_sql, as ISO dates, in the same order; [] without the
-    month vars (then month_batch_sql's single batch covers whatever months the model reads). -#}
+{#- The [first month, end month) of each batch of at most `batch_months` of the run's billing months, as ISO dates, in
+    month order (month_batch_sql's batches, one for one): one bound, the run's, for a run of at most `batch_months`
+    months or an unbatched model; [] without the month vars (then the single batch is whatever months the model
+    reads). -#}
 {% macro month_batch_bounds(batch_months) -%}
 {%- set min_month, max_month = var('min_month', none), var('max_month', none) -%}
 {%- if not (min_month and max_month) -%}{{ return([]) }}{%- endif -%}
