@@ -7,8 +7,10 @@ groups follow the dbt folders (staging, intermediate, marts); dbt tests become a
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
+import time
 import uuid
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Optional
@@ -150,6 +152,42 @@ def keep_partial_parse(invocation_target: Path, cache_dir: Path, key: str, kept:
         stale.unlink(missing_ok=True)
 
 
+# Every dbt invocation gets its own target folder (compiled and run SQL, dbt's debug log, its parse cache: ~3.5 MB for a
+# month's run), and dagster-dbt never removes one: a deployment whose sensors and automation run every hour would
+# grow target/ by ~80 MB a day. After each invocation the newest INVOCATIONS_KEPT folders are kept (the latest runs'
+# dbt.log for debugging; Dagster keeps every run's dbt output in its own logs) and older ones removed, never one
+# written to in the last INVOCATION_MIN_AGE_S seconds (a long invocation still running beside this one).
+INVOCATIONS_KEPT = 32
+INVOCATION_MIN_AGE_S = 3600
+INVOCATION_FOLDER = re.compile(r"^.+-[0-9a-f]{7}-[0-9a-f]{7}$")
+
+
+def _last_written(folder: Path) -> float:
+    """The folder's last write: its own mtime (entries added) or its dbt.log's (appended while dbt runs)."""
+    log = folder / "dbt.log"
+    return max(folder.stat().st_mtime, log.stat().st_mtime if log.exists() else 0.0)
+
+
+def prune_invocations(project_target: Path, kept: int = INVOCATIONS_KEPT, min_age_s: float = INVOCATION_MIN_AGE_S,
+                      now: Optional[float] = None) -> list[Path]:
+    """Remove the invocation folders (`<step>-<run id[:7]>-<suffix>`) of project_target beyond the newest `kept`, if
+    untouched for `min_age_s`; the project's own files (manifest.json, the parse caches) are never touched."""
+    now = time.time() if now is None else now
+    folders = []
+    for folder in Path(project_target).iterdir():
+        if folder.is_dir() and INVOCATION_FOLDER.match(folder.name):
+            try:
+                folders.append((_last_written(folder), folder))
+            except FileNotFoundError:  # removed meanwhile by another run's pruning
+                continue
+    removed = []
+    for written, folder in sorted(folders, reverse=True)[kept:]:
+        if now - written >= min_age_s:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, dbt_vars: Mapping[str, Any],
               exclude: Optional[str] = None) -> Iterator:
     project = finops_dbt_project()
@@ -174,6 +212,7 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, dbt_vars: 
     invocation = dbt.cli(args, context=context, target_path=target)
     yield from invocation.stream()
     keep_partial_parse(invocation.target_path, cache_dir, key)
+    prune_invocations(project_target)
 
 
 def build_dbt_assets(settings: Settings) -> list[dg.AssetsDefinition]:

@@ -54,3 +54,35 @@ def test_an_invocation_that_wrote_no_cache_stores_nothing(tmp_path):
     keep_partial_parse(invocation, tmp_path / "cache", "key")
 
     assert not (tmp_path / "cache").exists()
+
+
+def test_old_invocation_folders_are_pruned_and_the_project_files_kept(tmp_path):
+    """dagster-dbt leaves one target folder per dbt invocation: beyond the newest `kept`, folders untouched for an hour
+    go; a recent one stays (a long invocation still running), and so does everything that is not an invocation's."""
+    import os
+    import time
+
+    from finops_assets.defs.dbt.assets import prune_invocations
+
+    now = time.time()
+    folders = []
+    for age_h in (5, 4, 3, 2, 0.5):  # oldest first
+        folder = tmp_path / f"finops_dbt_costs-{len(folders):07x}-abcdef0"
+        (folder / "compiled").mkdir(parents=True)
+        (folder / "dbt.log").write_text("{}")
+        os.utime(folder, (now - age_h * 3600,) * 2)
+        os.utime(folder / "dbt.log", (now - age_h * 3600,) * 2)
+        folders.append(folder)
+    # Its folder looks old but dbt is still appending to its log: it counts as written now.
+    os.utime(folders[0] / "dbt.log", (now, now))
+    for keep in ("partial_parse", "manifest.json", "finops_dbt_costs-not-a-run"):
+        (tmp_path / keep).mkdir()
+        os.utime(tmp_path / keep, (now - 99 * 3600,) * 2)
+
+    removed = prune_invocations(tmp_path, kept=1, now=now)
+
+    # Newest by last write: folders[0] (log written now), then 4 (0.5 h), 3, 2, 1; 4 is under an hour old.
+    assert sorted(removed) == sorted([folders[1], folders[2], folders[3]])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [folders[0].name, folders[4].name, "partial_parse", "manifest.json", "finops_dbt_costs-not-a-run"])
+    assert prune_invocations(tmp_path, kept=1, now=now) == []
