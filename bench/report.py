@@ -134,8 +134,52 @@ def render_markdown(data: dict, targets: Targets) -> str:
     ]
     for name, limit, measured, met in target_rows(data, targets):
         lines.append(f"| {name} | {limit} | {measured} | {'n/a' if met is None else 'yes' if met else '**no**'} |")
+    where = [*breakdown_lines("One restated month, end to end (its median run)", data.get("restated_month_breakdown")),
+             *breakdown_lines("The dbt build of the cost marts over every month", data.get("marts_breakdown"))]
+    if where:
+        lines += ["", "## Where the time goes", "",
+                  "Measured in this bench from each run's own records (bench/breakdown.py): the Dagster run's events "
+                  "(the run's and each step's start and end) and the dbt invocation's JSON log (its first line, each "
+                  "node's start and end), on one wall clock. Models and tests run on dbt's two threads, so their "
+                  "thread-seconds exceed the nodes' wall time.", *where]
     lines += ["", "## Fixed costs in these figures", "", *NOTES]
     return "\n".join(lines) + "\n"
+
+
+DBT_PHASES = (
+    ("start_s", "dbt process start and Python imports (the step's start -> dbt's first log line)"),
+    ("setup_s", "dbt setup: project, profile, cached parse, first connection (-> the first node starts)"),
+    ("nodes_s", "dbt nodes: {model_count} models ({models_thread_s:.2f} thread-s), {tests} tests ({tests_thread_s:.2f} "
+                "thread-s)"),
+    ("exit_s", "dbt exit: summary, DuckDB's close (its checkpoint), the step's last Dagster events"),
+)
+
+
+def breakdown_lines(title: str, breakdown: dict | None) -> list[str]:
+    """A run's phases as a table (bench/breakdown.py), its slowest models below it."""
+    if not breakdown:
+        return []
+    total = (breakdown["before_run_s"] + sum(breakdown["steps"].values()) + breakdown["between_steps_s"]
+             + breakdown["after_run_s"])
+    rows = [(f"before the run starts: instance, definitions, the run's creation and its {breakdown['planned_events']:,} "
+             "planned events (one SQLite commit each)", breakdown["before_run_s"])]
+    for step, seconds in breakdown["steps"].items():
+        dbt = breakdown["dbt"].get(step)
+        if dbt is None:
+            rows.append((f"step `{step}`", seconds))
+            continue
+        for key, label in DBT_PHASES:
+            rows.append((f"step `{step}`: " + label.format(model_count=len(dbt["models"]), **dbt), dbt[key]))
+    rows.append((f"Dagster between, around and after the steps ({breakdown['events']:,} event records in the run)",
+                 breakdown["between_steps_s"] + breakdown["after_run_s"]))
+    lines = ["", f"### {title}: {_s(total)} s", "", "| phase | s | share |", "|---|---:|---:|"]
+    lines += [f"| {label} | {_s(seconds)} | {seconds / total:.0%} |" for label, seconds in rows]
+    for step, dbt in breakdown["dbt"].items():
+        slowest = list(dbt["models"].items())[:8]
+        if slowest:
+            lines += ["", f"Slowest models of `{step}` (node wall time): "
+                      + ", ".join(f"{name} {_s(seconds)} s" for name, seconds in slowest) + "."]
+    return lines
 
 
 # What every run pays whatever the scale (read from the runs' logs under bench/.cache/logs/ and py-spy profiles of the

@@ -52,6 +52,11 @@ class Step:
     def peak_rss(self) -> int:
         return max(r.peak_rss_bytes for r in self.runs)
 
+    def median_run(self) -> Run:
+        """The run whose timed section is the median (the lower middle of an even count)."""
+        ordered = sorted(self.runs, key=lambda r: r.report.get("seconds", r.wall_s))
+        return ordered[(len(ordered) - 1) // 2]
+
     def summary(self) -> dict:
         return {"seconds": self.seconds(), "process_wall_s": self.wall(), "peak_rss_bytes": self.peak_rss(),
                 "runs": [{"seconds": r.report.get("seconds", r.wall_s), "process_wall_s": r.wall_s,
@@ -234,6 +239,9 @@ def results(dataset: Dataset, steps: dict[str, Step], args: argparse.Namespace) 
         # Each Dagster step's own seconds (raw load, raw checks, dbt monthly models, dbt dimensions), last run.
         "restated_month_steps_s": steps["restated_month"].runs[-1].report.get("steps", {}),
         "marts_steps_s": steps["marts"].runs[-1].report.get("steps", {}),
+        # Where the time went (bench/breakdown.py): the median restated-month run and the marts run.
+        "restated_month_breakdown": steps["restated_month"].median_run().report.get("breakdown"),
+        "marts_breakdown": steps["marts"].median_run().report.get("breakdown"),
         "restated_month_rows": dataset.restated_rows,
         # The memory target is the load's (streaming, whatever the month size): the best executor's process tree.
         "peak_rss_bytes": executor_steps[best].peak_rss(),

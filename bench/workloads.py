@@ -24,6 +24,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from finops_assets.definitions import build_definitions
 from finops_assets.defs.aws_cur.manifest import parse_cur_manifest
 from finops_assets.defs.aws_cur.schema import warehouse_columns
+from finops_assets.defs.dbt.project import finops_dbt_project
 from finops_assets.defs.dbt.runs import build_models, dbt_asset_keys
 from finops_assets.landing import LocalLanding
 from finops_assets.settings import load_settings
@@ -31,6 +32,7 @@ from finops_assets.warehouse.duckdb_warehouse import DUCKDB_TYPES, load_connecti
 from finops_assets.warehouse.identifiers import quote_duckdb as q
 from finops_assets.warehouse.identifiers import sql_string
 
+from bench.breakdown import invocation_logs, run_breakdown
 from bench.generate import AWS_PREFIX, Dataset
 
 RAW_ASSET = "aws_cur_raw"
@@ -50,6 +52,13 @@ def step_seconds(result: dg.ExecuteInProcessResult) -> dict[str, float]:
     """Each step's own duration (from its STEP_SUCCESS event), e.g. the load apart from its checks."""
     return {e.step_key: e.event_specific_data.duration_ms / 1000 for e in result.all_events
             if e.event_type_value == "STEP_SUCCESS"}
+
+
+def breakdown(result: dg.ExecuteInProcessResult, instance: dg.DagsterInstance, started: float, finished: float) -> dict:
+    """Where the run's time went (bench/breakdown.py): its event records and its dbt invocations' logs."""
+    project = finops_dbt_project()
+    logs = invocation_logs(Path(project.project_dir) / project.target_path, result.run_id)
+    return run_breakdown(instance.all_logs(result.run_id), started, finished, logs)
 
 
 def _materialize_range(asset: str, months: list[date], instance: dg.DagsterInstance) -> dict:
@@ -139,17 +148,18 @@ def marts(args) -> None:
     """The dbt build of the cost marts over every month: one run, the monthly models in one dbt invocation
     over the whole range (a single-run backfill), then the dimensions; dbt tests run as asset checks."""
     dataset = Dataset.load(args.dataset)
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
     with dg.DagsterInstance.get() as instance:
         result = build_models(build_definitions(load_settings()), dataset.month_dates, instance)
-    seconds = time.perf_counter() - started
+        seconds, finished_at = time.perf_counter() - started, time.time()
+        phases = breakdown(result, instance, started_at, finished_at)
     checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     # dbt tests of severity error must pass; warnings (the cost-anomaly WARN on generated data) only report.
     failed = [c.check_name for c in checks if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR]
     if not result.success or failed:
         raise RuntimeError(f"dbt build failed (run {result.run_id}); failed checks: {failed}")
     _emit({"seconds": seconds, "checks": len(checks), "steps": step_seconds(result),
-           "warnings": sorted(c.check_name for c in checks if not c.passed)})
+           "warnings": sorted(c.check_name for c in checks if not c.passed), "breakdown": phases})
 
 
 def month(args) -> None:
@@ -161,7 +171,7 @@ def month(args) -> None:
     them unchanged."""
     dataset = Dataset.load(args.dataset)
     restated = date.fromisoformat(dataset.restated_month)
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
     with dg.DagsterInstance.get() as instance:
         defs = build_definitions(load_settings())
         monthly, others = dbt_asset_keys(defs)
@@ -171,7 +181,8 @@ def month(args) -> None:
         result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
             instance=instance, asset_selection=[raw_key, *models], tags=range_tags([restated]),
             raise_on_error=False)
-    seconds = time.perf_counter() - started
+        seconds, finished_at = time.perf_counter() - started, time.time()
+        phases = breakdown(result, instance, started_at, finished_at) if result.success else None
     if not result.success:
         raise RuntimeError(f"raw load and dbt build of {restated:%Y-%m} failed (run {result.run_id})")
     (raw,) = [e.materialization for e in result.get_asset_materialization_events() if e.materialization.asset_key == raw_key]
@@ -180,7 +191,7 @@ def month(args) -> None:
     steps = step_seconds(result)
     raw_seconds = steps.get(RAW_ASSET, 0.0) + steps.get(f"{RAW_ASSET}_checks", 0.0)
     _emit({"seconds": seconds, "raw_seconds": raw_seconds, "marts_seconds": seconds - raw_seconds, "models": len(models),
-           "rows": raw.metadata["dagster/row_count"].value, "steps": steps})
+           "rows": raw.metadata["dagster/row_count"].value, "steps": steps, "breakdown": phases})
 
 
 def floor(args) -> None:
