@@ -280,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     data["load_average_at_start"] = load_at_start
     data["bench_wall_s"] = time.perf_counter() - started
     out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(data, indent=2) + "\n")
     (out / "RESULTS.md").write_text(render_markdown(data, Targets()))
     log(f"wrote {out / 'RESULTS.md'} and {out / 'results.json'} in {data['bench_wall_s']:.0f} s")
