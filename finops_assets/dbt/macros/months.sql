@@ -4,7 +4,8 @@
   and replace exactly those months of their table:
     DuckDB    incremental delete+insert on billing_month (one transaction), in batches of months on a run over
               many months (macros/monthly_batches.sql)
-    BigQuery  incremental insert_overwrite of the month partitions (partition_by billing_month, monthly)
+    BigQuery  incremental insert_overwrite of the run's month partitions (partition_by billing_month, monthly; the
+              months listed as static partitions, so one left without rows is emptied, as on DuckDB)
   Without the vars (a plain `dbt build`), every month is rebuilt.
 -#}
 
@@ -51,7 +52,25 @@
 {%- endmacro %}
 
 {% macro bigquery__monthly_config(column, batched) -%}
-{#- insert_overwrite replaces the run's month partitions in one job: BigQuery needs no batches -#}
-{{- return({'materialized': 'incremental', 'incremental_strategy': 'insert_overwrite', 'on_schema_change': 'append_new_columns',
-           'partition_by': {'field': column, 'data_type': 'date', 'granularity': 'month'}}) -}}
+{#- insert_overwrite replaces the run's month partitions in one job: BigQuery needs no batches. The run's months are
+    static `partitions`: dbt-bigquery's MERGE then deletes every row of those months (`when not matched by source and
+    <month> in (...)`), so a month of the run left without rows is emptied, as on DuckDB (finops_monthly). Dynamic
+    partitions (what a plain build without month vars gets) replace only the months the new rows fall in. -#}
+{%- set config = {'materialized': 'incremental', 'incremental_strategy': 'insert_overwrite', 'on_schema_change': 'append_new_columns',
+                  'partition_by': {'field': column, 'data_type': 'date', 'granularity': 'month'}} -%}
+{%- set partitions = finops.run_month_partitions() -%}
+{%- if partitions -%}{%- do config.update({'partitions': partitions}) -%}{%- endif -%}
+{{- return(config) -}}
+{%- endmacro %}
+
+{#- The run's billing months [min_month, max_month) as BigQuery DATE literals; [] without the month vars. -#}
+{% macro run_month_partitions() -%}
+{%- set min_month, max_month = var('min_month', none), var('max_month', none) -%}
+{%- if not (min_month and max_month) -%}{{ return([]) }}{%- endif -%}
+{%- set literals = [] -%}
+{%- for month in finops.months_between(modules.datetime.date.fromisoformat(min_month | string),
+                                       modules.datetime.date.fromisoformat(max_month | string)) -%}
+  {%- do literals.append("date('" ~ month.isoformat() ~ "')") -%}
+{%- endfor -%}
+{{ return(literals) }}
 {%- endmacro %}

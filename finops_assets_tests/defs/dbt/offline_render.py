@@ -165,11 +165,24 @@ def invoke(args: list[str]) -> dict:
     return {"nodes": nodes, "macros": {k: sorted(v) for k, v in sorted(macros.items())}, "errors": errors}
 
 
+# The statement dbt-bigquery's incremental materialization runs to replace a monthly model's months (its own
+# `bq_insert_overwrite_sql`, with the config finops.monthly_config gives the model under the run's vars), on a
+# stand-in relation: what a monthly run sends to BigQuery.
+OVERWRITE = """
+{%- set config = finops.monthly_config() -%}
+{%- set target = api.Relation.create(database='p', schema='finops', identifier='fact_cost_daily') -%}
+{{ bq_insert_overwrite_sql(make_temp_relation(target), target, 'select 1 as x, billing_month from s.t', none,
+                           adapter.parse_partition_by(config['partition_by']), config.get('partitions'),
+                           [api.Column.create('x', 'INT64'), api.Column.create('billing_month', 'DATE')], false, false) }}
+"""
+
+
 def manifest_nodes(target_path: Path) -> dict[str, dict]:
     manifest = json.loads((target_path / "manifest.json").read_text())
     return {
         uid: {"name": n["name"], "resource_type": n["resource_type"], "materialized": n["config"].get("materialized"),
-              "path": n["original_file_path"]}
+              "path": n["original_file_path"], "incremental_strategy": n["config"].get("incremental_strategy"),
+              "partitions": n["config"].get("partitions"), "partition_by": n["config"].get("partition_by")}
         for uid, n in manifest["nodes"].items()
         if n["resource_type"] in ("model", "test")
     }
@@ -252,6 +265,7 @@ def render(work: Path, direct_renders: dict[str, str]) -> dict:
         out["manifest"]["bigquery"] = manifest_nodes(work / "target-bigquery")
         for name, sql in direct_renders.items():
             out["renders"][f"bigquery/direct/{name}"] = invoke([*args, "--inline", sql])
+        out["renders"]["bigquery/overwrite"] = invoke([*args, "--inline", OVERWRITE])
         out["bigquery_requests"] = [[r.method, r.path] for r in server.requests]
     finally:
         server.stop()

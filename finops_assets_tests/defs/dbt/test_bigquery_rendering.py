@@ -299,3 +299,27 @@ def test_span_quarantine_summary_files_are_the_compiled_macro(rendered):
     (accepted,) = [t["accepted_values"]["arguments"]["values"] for t in column["data_tests"] if "accepted_values" in t]
     summary_reasons = re.findall(r"as quarantined_(\w+)", quarantine.rendered_path("duckdb").read_text())
     assert summary_reasons == accepted  # every reason the model can give is counted, in the rules' order
+
+
+def test_bigquery_monthly_models_replace_every_month_of_the_run(rendered):
+    """A monthly model's run on BigQuery lists the run's months as static insert_overwrite partitions, so dbt-bigquery's
+    MERGE deletes every row of those months before inserting the new ones: a month of the run left without rows is
+    emptied, as DuckDB's finops_monthly empties it (test_month_batches). Dynamic partitions, the default, would only
+    replace the months the new rows fall in and keep such a month's old rows."""
+    nodes = rendered["manifest"]["bigquery"].values()
+    monthly = {n["name"]: n for n in nodes if n["resource_type"] == "model" and n["incremental_strategy"] == "insert_overwrite"
+               and n["partition_by"]["granularity"] == "month"}
+    assert set(monthly) == {"int_cost_focus", "int_cost_keys", "fact_cost_hourly", "fact_cost_daily", "fact_cost_weekly",
+                            "fact_cost_monthly", "fact_cost_allocation", "llm_consumption"}
+    assert {name: n["partitions"] for name, n in monthly.items()} == {name: ["date('2025-09-01')"] for name in monthly}
+    # The daily performance facts stay dynamic, as DuckDB's delete+insert of the days present.
+    daily = [n for n in nodes if n["resource_type"] == "model" and (n["partition_by"] or {}).get("granularity") == "day"]
+    assert daily and all(n["partitions"] is None for n in daily)
+
+    (merge,) = rendered["renders"]["bigquery/overwrite"]["nodes"].values()
+    statement = " ".join(merge.split()).lower()
+    assert "merge into `p`.`finops`.`fact_cost_daily` as dbt_internal_dest" in statement
+    assert ("when not matched by source and date_trunc(dbt_internal_dest.billing_month, month) in ( date('2025-09-01') ) "
+            "then delete") in statement
+    assert "array_agg" not in statement  # no partitions computed from the new rows (the dynamic form)
+    assert not bigquery_problems(merge)
