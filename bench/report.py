@@ -274,6 +274,17 @@ NOTES = [
     "full-scale multiprocess run each, back to back at load 9-19 with the test suite running beside them: this "
     "branch 492 s timed / 158 s CPU, main 544 s / 183 s CPU; far too contended to credit the imports with the "
     "difference.",
+    "- The bench of 2026-12-03 07:53-08:16 (main 3625280, the same code as the 07:02 bench; load average 1.0-2.7, "
+    "nothing else running; CPU probe 0.22-0.26 s when it started, 0.32-0.45 s in the half hour before): the machine "
+    "was slow in its first half and faster at its end, the reverse of the 07:02 bench. Raw in-process 70.86/58.76/"
+    "56.38 s (CPU 135/115/111 s) against the tuned floor's 77.87/53.69/64.83 s and the bare floor's 75.98/70.41/"
+    "78.73 s: 0.91x and 0.77x; the multiprocess executor 100.6/90.7/83.2 s. The marts 102.66 s (CPU 183 s; 87.0 s "
+    "of dbt's nodes: fact_cost_hourly 24.3 s, int_cost_focus 22.5 s, weekly 21.4 s beside monthly 18.7 s, daily "
+    "11.3 s, int_cost_keys 10.0 s; 10.8 s of planned events before the run starts; dbt's setup 1.1 s with the "
+    "39-month parse cache of the previous bench, 5.3 s without it in the 07:02 bench), raw + marts 161.4 s. The "
+    "restated month 13.72/13.50/13.32 s (CPU 23.9/24.3/22.8 s). dlt ran at the end, in the faster phase: 30,261 "
+    "rows/s against 22,434 in the 07:02 bench, so the ratio fell to 5.62x (8.66x) while our raw load ran in the slow "
+    "phase. Between the two benches of this session the same code moved by 18% (marts), 19% (month) and 14% (raw).",
     "- The bench of 2026-12-03 07:02-07:22 (main 458463a: the code of the previous bench plus the measured breakdown "
     "above, the pruning of old dbt invocation folders and BigQuery's static month partitions, neither of which the "
     "DuckDB runs touch; load average 1.3-2.4, nothing else running). The machine slowed down during it: the CPU probe "
