@@ -23,6 +23,8 @@ from typing import Any
 
 from dagster import DagsterEventType, EventLogEntry
 
+from finops_assets.defs.dbt.assets import INVOCATION_FOLDER
+
 PLANNED = (DagsterEventType.ASSET_MATERIALIZATION_PLANNED, DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED)
 RUN_END = (DagsterEventType.RUN_SUCCESS, DagsterEventType.RUN_FAILURE)
 
@@ -121,11 +123,11 @@ def run_breakdown(records: Iterable[EventLogEntry], started: float, finished: fl
 
 
 def invocation_logs(target_dir: Path, run_id: str) -> dict[str, Path]:
-    """The dbt log of each dbt invocation of a run: dagster-dbt's target folders are `<step>-<run id[:7]>-<suffix>`
-    (finops_assets/defs/dbt/assets.py dbt_build); the newest folder wins if a step ran dbt twice."""
+    """The dbt log of each dbt invocation of a run, by step: the target folders named by the project's
+    INVOCATION_FOLDER (finops_assets/defs/dbt/assets.py); the newest folder wins if a step ran dbt twice."""
     logs: dict[str, Path] = {}
-    for folder in sorted(Path(target_dir).glob(f"*-{run_id[:7]}-*"), key=lambda p: p.stat().st_mtime):
-        log = folder / "dbt.log"
-        if log.exists():
-            logs[folder.name.rsplit("-", 2)[0]] = log
+    for folder in sorted(Path(target_dir).iterdir(), key=lambda p: p.stat().st_mtime):
+        match = INVOCATION_FOLDER.match(folder.name)
+        if match and match["run"] == run_id[:7] and (folder / "dbt.log").exists():
+            logs[match["step"]] = folder / "dbt.log"
     return logs

@@ -23,7 +23,7 @@ def _line(name: str, unique_id: str | None = None) -> str:
 def test_a_run_splits_into_phases_that_add_up_to_its_time(tmp_path):
     """A real run: a load step, then a step writing a dbt-like log (start-up, a model and a test on two threads, an
     exit) while it sleeps through each phase."""
-    log = tmp_path / "finops_dbt_costs-abcdefg-1234567" / "dbt.log"
+    log = tmp_path / "finops_dbt_costs-abcdef0-1234567" / "dbt.log"
     log.parent.mkdir()
 
     @dg.asset
@@ -70,9 +70,9 @@ def test_a_run_splits_into_phases_that_add_up_to_its_time(tmp_path):
     assert all(phases[k] >= 0 for k in ("before_run_s", "between_steps_s", "after_run_s"))
 
     # The run's dbt log is found by its run id in dagster-dbt's target folders; other runs' folders are not.
-    (tmp_path / "finops_dbt_costs-zzzzzzz-7654321").mkdir()
-    (tmp_path / "finops_dbt_costs-zzzzzzz-7654321" / "dbt.log").write_text(_line("MainReportVersion"))
-    assert invocation_logs(tmp_path, "abcdefg" + "0" * 29) == {"finops_dbt_costs": log}
+    (tmp_path / "finops_dbt_costs-fedcba9-7654321").mkdir()
+    (tmp_path / "finops_dbt_costs-fedcba9-7654321" / "dbt.log").write_text(_line("MainReportVersion"))
+    assert invocation_logs(tmp_path, "abcdef0" + "0" * 29) == {"finops_dbt_costs": log}
 
     # Rendered: one row per phase, the shares, the slowest model.
     text = "\n".join(breakdown_lines("One restated month", phases))

@@ -159,7 +159,13 @@ def keep_partial_parse(invocation_target: Path, cache_dir: Path, key: str, kept:
 # written to in the last INVOCATION_MIN_AGE_S seconds (a long invocation still running beside this one).
 INVOCATIONS_KEPT = 32
 INVOCATION_MIN_AGE_S = 3600
-INVOCATION_FOLDER = re.compile(r"^.+-[0-9a-f]{7}-[0-9a-f]{7}$")
+# The folder's name: dagster-dbt's own naming (step, run id[:7], a unique suffix); built by invocation_folder_name and
+# recognised by this pattern here and in the benchmark (bench/breakdown.py).
+INVOCATION_FOLDER = re.compile(r"^(?P<step>.+)-(?P<run>[0-9a-f]{7})-[0-9a-f]{7}$")
+
+
+def invocation_folder_name(step: str, run_id: str) -> str:
+    return f"{step}-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
 
 
 def _last_written(folder: Path) -> float:
@@ -194,8 +200,7 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, dbt_vars: 
     project_target = Path(project.project_dir) / project.target_path
     cache_dir = project_target / PARTIAL_PARSE_CACHE
     key = partial_parse_key(dbt_vars, dbt.target, os.environ)
-    # dagster-dbt's own naming of an invocation's target folder (step, run, a unique suffix).
-    target = project_target / f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    target = project_target / invocation_folder_name(context.op_execution_context.op.name, context.run.run_id)
     seed_partial_parse(cache_dir, key, target)
     # --no-write-json: dbt skips manifest.json (written twice: after the parse and again at the end), run_results.json
     # and graph.gpickle in the invocation's folder. dagster-dbt builds its events from dbt's JSON log lines on stdout

@@ -86,3 +86,13 @@ def test_old_invocation_folders_are_pruned_and_the_project_files_kept(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [folders[0].name, folders[4].name, "partial_parse", "manifest.json", "finops_dbt_costs-not-a-run"])
     assert prune_invocations(tmp_path, kept=1, now=now) == []
+
+
+def test_the_folders_dbt_build_names_are_the_ones_pruning_recognises():
+    import uuid
+
+    from finops_assets.defs.dbt.assets import INVOCATION_FOLDER, invocation_folder_name
+
+    run_id = str(uuid.uuid4())
+    match = INVOCATION_FOLDER.match(invocation_folder_name("finops_dbt_costs", run_id))
+    assert match and match["step"] == "finops_dbt_costs" and match["run"] == run_id[:7]
