@@ -60,6 +60,7 @@ def test_dockerfile_prepares_the_dbt_manifest_and_runs_as_non_root():
 def test_instance_yaml_files_are_valid_dagster_instances(monkeypatch, tmp_path):
     for variable in ("DAGSTER_POSTGRES_HOST", "DAGSTER_POSTGRES_DB", "DAGSTER_POSTGRES_USER", "DAGSTER_POSTGRES_PASSWORD"):
         monkeypatch.setenv(variable, "x")
+    monkeypatch.setenv("DAGSTER_POSTGRES_PORT", "5432")
     for source in (ROOT / "dagster.yaml", ROOT / "deploy" / "dagster.yaml"):
         home = tmp_path / source.parent.name
         home.mkdir()
