@@ -1,9 +1,13 @@
 """End to end without a click: a new demo month dropped into the landing folder is picked up by the export sensors,
 loaded, and the dbt models rebuild through their automation conditions, all against one real Dagster instance
 (SQLite in a temp DAGSTER_HOME) and a real DuckDB warehouse. The daemon's two steps are driven in-process: a sensor
-tick per source (its run requests executed with their tags) and automation-condition evaluations (the month's
-models executed the same way; the dimensions only shown to be requested next), then both again to show nothing
-more is requested for the month."""
+tick per source (its run requests executed with their tags) and automation-condition evaluations (the requested
+runs executed the same way), then both again to show nothing more is requested for the month.
+
+The daemon evaluates while runs land, so a model can run before a table it reads was ever built; two orders are
+run here: cost without any traces (a deployment without OTel: the dimensions read no span keys), and traces before
+any cost on a fresh warehouse (the allocation and the dimensions run before the cost tables exist). Every run
+must succeed: a failed run is an alert (macros/upstream.sql)."""
 
 from __future__ import annotations
 
@@ -81,15 +85,20 @@ def test_new_demo_month_is_loaded_and_the_marts_rebuilt_without_a_click(environm
         assert request.partition_key == month
         run(defs, instance, set(request.asset_selection), request.partition_key, request.tags)
 
-    # The daemon evaluates again after each run: first the month's models (run here), then the dimensions that
-    # read them (requested by the next evaluation; not run, to keep the suite fast: they are whole-table rebuilds).
+    # The daemon evaluates again after each run: first the month's models, then the dimensions that read them.
     runs = automation_tick(defs, instance, automation)
     assert set(runs) == {month}, "dimensions must wait for the month's models"
     assert {"stg_aws_cur", "stg_aws_data_exports", "stg_azure_focus", "stg_gcp_billing", "int_cost_focus", "fact_cost_hourly",
             "fact_cost_monthly", "fact_cost_allocation"} <= {k.to_user_string() for k in runs[month]}
+    assert "int_otel_span_keys" not in {k.to_user_string() for k in runs[month]}  # no traces loaded: never built
     assert run(defs, instance, runs[month], month).success
     after = automation_tick(defs, instance, automation)
-    assert set(after) == {None} and {"dim_service", "dim_region", "dim_time"} <= {k.to_user_string() for k in after[None]}
+    assert set(after) == {None} and {"dim_service", "dim_region", "dim_time", "dim_endpoint"} <= {k.to_user_string() for k in after[None]}
+    # Without traces the dimensions read no span keys (int_otel_span_keys was never built) and still build.
+    assert run(defs, instance, after[None], None).success
+    assert query(settings, "SELECT count(*) FROM finops.dim_service WHERE service_source = 'telemetry'") == [(0,)]
+    assert query(settings, "SELECT count(*) FROM finops.dim_service")[0][0] > 0
+    assert query(settings, "SELECT count(*) FROM finops.dim_endpoint") == [(0,)]
 
     totals = dict(query(settings, "SELECT cost_source, sum(total_cost) FROM finops.fact_cost_monthly WHERE billing_month = ? GROUP BY 1", [THIS_MONTH]))
     assert totals["aws_cur"] == query(settings, "SELECT sum(line_item_unblended_cost) FROM billing_raw.aws_cur_raw")[0][0]
@@ -99,3 +108,48 @@ def test_new_demo_month_is_loaded_and_the_marts_rebuilt_without_a_click(environm
     # Quiet afterwards: no new export version, and the months' models are not requested again.
     assert all(sensor_tick(defs, instance, name, cursors) == [] for name in SENSORS)
     assert month not in automation_tick(defs, instance, automation)
+
+
+
+def test_traces_landing_before_any_cost_rebuild_everything_without_a_failed_run(environment):
+    settings, defs, instance = environment
+    cursors: dict = {}
+    automation: dict = {}
+    first = automation_tick(defs, instance, automation)
+    assert run(defs, instance, first[None], None).success  # the seed
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert demo_main(["generate", "--months", "1", "--rows-per-month", "300", "--seed", "5", "--end-month", f"{THIS_MONTH:%Y-%m}"]) == 0
+    month = THIS_MONTH.isoformat()
+
+    def run_all(requested: dict) -> set[str]:
+        for partition, keys in requested.items():
+            assert run(defs, instance, keys, partition).success, (partition, sorted(k.to_user_string() for k in keys))
+        return {k.to_user_string() for keys in requested.values() for k in keys}
+
+    # Traces first: no cost table exists yet.
+    span_requests = sensor_tick(defs, instance, "otel_new_exports", cursors)
+    assert span_requests
+    for request in span_requests:
+        assert run(defs, instance, set(request.asset_selection), request.partition_key, request.tags).success
+    built = run_all(automation_tick(defs, instance, automation))
+    assert {"stg_otel_spans", "int_otel_span_keys", "fact_cost_allocation"} <= built  # the allocation reads no cost yet
+    built = run_all(automation_tick(defs, instance, automation))
+    assert {"dim_service", "dim_environment", "dim_region", "dim_endpoint"} <= built  # no int_cost_keys yet
+    assert query(settings, "SELECT count(*) FROM finops.fact_cost_allocation") == [(0,)]
+    assert query(settings, "SELECT count(*) FROM finops.dim_service WHERE service_source <> 'telemetry'") == [(0,)]
+    assert query(settings, "SELECT count(*) FROM finops.dim_endpoint")[0][0] > 0
+
+    # Then the month's cost: its models, the allocation and the dimensions are rebuilt with it.
+    for request in [r for name in SENSORS for r in sensor_tick(defs, instance, name, cursors)]:
+        assert run(defs, instance, set(request.asset_selection), request.partition_key, request.tags).success
+    for _ in range(4):
+        requested = automation_tick(defs, instance, automation)
+        if not requested:
+            break
+        run_all(requested)
+    assert automation_tick(defs, instance, automation) == {}
+    daily, allocated = query(settings, f"""
+        SELECT (SELECT sum(total_cost) FROM finops.fact_cost_daily WHERE billing_month = DATE '{month}'),
+               (SELECT sum(allocated_cost) FROM finops.fact_cost_allocation WHERE billing_month = DATE '{month}')""")[0]
+    assert daily is not None and daily == allocated
+    assert query(settings, "SELECT count(*) FROM finops.dim_service WHERE service_source <> 'telemetry'")[0][0] > 0

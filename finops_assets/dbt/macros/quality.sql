@@ -43,7 +43,7 @@
     whole history of the fact (10M rows at the reference scale) to find a key of its own months missing. -#}
 {% macro keys_missing_from_dimension(dimension, key) -%}
 select fact.{{ key }}, count(*) as fact_rows, sum(fact.total_cost) as total_cost
-from {{ source('finops_marts', 'fact_cost_hourly') }} as fact
+from {{ finops.relation_or_empty(source('finops_marts', 'fact_cost_hourly'), {key: dbt.type_string(), 'total_cost': finops.money_type(), 'billing_month': 'date'}) }} as fact
 left join {{ ref(dimension) }} as dim on dim.{{ key }} = fact.{{ key }}
 where dim.{{ key }} is null and {{ finops.in_run_months('fact.billing_month') }}
 group by fact.{{ key }}

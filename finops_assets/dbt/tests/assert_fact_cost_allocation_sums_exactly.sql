@@ -3,7 +3,7 @@
     allocations sum exactly to the pool. -#}
 with daily as (
     select date, cloud_provider, billing_currency, sum(total_cost) as total
-    from {{ ref('fact_cost_daily') }} where {{ finops.in_run_months('billing_month') }} group by 1, 2, 3
+    from {{ finops.cost_daily() }} as daily where {{ finops.in_run_months('billing_month') }} group by 1, 2, 3
 ),
 allocated as (
     select date, cloud_provider, billing_currency, sum(allocated_cost) as total

@@ -18,7 +18,7 @@ with network as (
         daily.service_key,
         'network_bytes' as driver,
         sum(daily.network_gb) * 1000000000 as quantity
-    from {{ ref('fact_cost_daily') }} as daily
+    from {{ finops.cost_daily() }} as daily
     where daily.service_source = 'tag' and {{ finops.in_run_months('daily.billing_month') }}
     group by daily.date, daily.cloud_provider, daily.service_key
     having sum(daily.network_gb) > 0

@@ -19,17 +19,6 @@ from {{ ref('stg_otel_spans') }}
 where quarantine_reason is null
 group by 1, 2, 3, 4, 5, 6, 7
 {%- else %}
-select
-    cast(null as {{ dbt.type_string() }}) as service_name,
-    cast(null as {{ dbt.type_string() }}) as cloud_provider,
-    cast(null as {{ dbt.type_string() }}) as region_code,
-    cast(null as {{ dbt.type_string() }}) as environment_name,
-    cast(null as {{ dbt.type_string() }}) as http_request_method,
-    cast(null as {{ dbt.type_string() }}) as http_route,
-    cast(null as {{ dbt.type_string() }}) as user_segment,
-    cast(null as {{ dbt.type_timestamp() }}) as first_seen_at,
-    cast(null as {{ dbt.type_timestamp() }}) as last_seen_at,
-    cast(0 as {{ dbt.type_bigint() }}) as spans
-from (select 1 as one) as no_spans
-where 1 = 0
+select *
+from {{ finops.empty_relation(finops.span_keys_columns()) }} as no_spans
 {%- endif %}

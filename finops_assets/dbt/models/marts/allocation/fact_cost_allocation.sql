@@ -27,7 +27,7 @@ with daily as (
         sum(daily.total_cost) as total_cost,
         sum(daily.shared_network_cost) as shared_network_cost,
         sum(daily.shared_database_cost) as shared_database_cost
-    from {{ ref('fact_cost_daily') }} as daily
+    from {{ finops.cost_daily() }} as daily
     where {{ finops.in_run_months('daily.billing_month') }}
     group by daily.date, daily.billing_month, daily.cloud_provider, daily.billing_currency, daily.service_key,
              daily.service_source

@@ -4,7 +4,7 @@
 -- depends_on: {{ ref('fact_cost_hourly') }}
 with billed as (
     select environment_key, environment_name, cast(sum(line_items) as {{ dbt.type_bigint() }}) as line_items
-    from {{ ref('int_cost_keys') }}
+    from {{ finops.cost_keys() }}
     where environment_key is not null
     group by environment_key, environment_name
 ),
@@ -14,7 +14,7 @@ environments as (
     select * from billed
     union all
     select distinct {{ finops.surrogate_key(['spans.environment_name']) }}, spans.environment_name, 0
-    from {{ ref('int_otel_span_keys') }} as spans
+    from {{ finops.span_keys() }} as spans
     left join billed on billed.environment_name = spans.environment_name
     where billed.environment_key is null
 )

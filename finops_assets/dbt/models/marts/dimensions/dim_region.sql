@@ -4,7 +4,7 @@
 -- depends_on: {{ ref('fact_cost_hourly') }}
 with billed as (
     select region_key, cloud_provider, region_code, max(region_name) as export_region_name
-    from {{ ref('int_cost_keys') }}
+    from {{ finops.cost_keys() }}
     where region_key is not null
     group by region_key, cloud_provider, region_code
 ),
@@ -16,7 +16,7 @@ regions as (
     select distinct
         {{ finops.surrogate_key(['spans.cloud_provider', 'spans.region_code']) }}, spans.cloud_provider, spans.region_code,
         cast(null as {{ dbt.type_string() }})
-    from {{ ref('int_otel_span_keys') }} as spans
+    from {{ finops.span_keys() }} as spans
     left join billed on billed.cloud_provider = spans.cloud_provider and billed.region_code = spans.region_code
     where billed.region_key is null
 )

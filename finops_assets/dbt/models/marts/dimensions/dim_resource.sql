@@ -15,7 +15,7 @@ with resources as (
         max(cloud_service_name) as cloud_service_name,
         min(first_charge_at) as first_seen_at,
         max(last_charge_at) as last_seen_at
-    from {{ ref('int_cost_keys') }}
+    from {{ finops.cost_keys() }}
     where resource_key is not null
     group by resource_key, cloud_provider, resource_id
 )

@@ -6,7 +6,7 @@
 -- depends_on: {{ ref('fact_cost_hourly') }}
 with lines as (
     select service_key, service_name, service_source, x_team, x_cost_center, line_items, first_charge_at, last_charge_at
-    from {{ ref('int_cost_keys') }}
+    from {{ finops.cost_keys() }}
     where service_key is not null
 ),
 
@@ -52,7 +52,7 @@ select
     'untagged' as cost_center,
     min(spans.first_seen_at) as first_seen_at,
     max(spans.last_seen_at) as last_seen_at
-from {{ ref('int_otel_span_keys') }} as spans
+from {{ finops.span_keys() }} as spans
 left join services on services.service_name = spans.service_name
 where services.service_key is null
 group by spans.service_name

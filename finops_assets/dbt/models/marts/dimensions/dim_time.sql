@@ -3,7 +3,7 @@
     day 06-13, swing 14-21, night 22-05. -#}
 with bounds as (
     select min(BillingPeriodStart) as first_hour, max(BillingPeriodEnd) as end_hour
-    from {{ ref('int_cost_focus') }}
+    from {{ finops.ref_or_empty('int_cost_focus', {'BillingPeriodStart': dbt.type_timestamp(), 'BillingPeriodEnd': dbt.type_timestamp()}) }}
 ),
 
 spine as (

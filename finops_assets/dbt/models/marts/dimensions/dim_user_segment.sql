@@ -4,6 +4,6 @@ select
     {{ finops.surrogate_key(['user_segment']) }} as user_segment_key,
     user_segment,
     user_segment = 'unknown' as is_unknown
-from {{ ref('int_otel_span_keys') }}
+from {{ finops.span_keys() }}
 where user_segment is not null
 group by user_segment
