@@ -77,6 +77,9 @@ MONTHLY_SELECTOR = f"tag:{MONTHLY_TAG}"
 # the monthly fact_cost_hourly through Dagster's day -> month mapping.
 DAILY_TAG = "daily"
 DAILY_SELECTOR = f"tag:{DAILY_TAG}"
+# What the cost set leaves out: the daily models and everything downstream of them, i.e. their tests, those that
+# also read a dimension included (dbt puts a test downstream of every model it reads).
+DAILY_AND_DOWNSTREAM = f"{DAILY_SELECTOR}+"
 
 
 def month_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
@@ -194,8 +197,17 @@ def prune_invocations(project_target: Path, kept: int = INVOCATIONS_KEPT, min_ag
     return removed
 
 
+def checks_deselected(context: dg.AssetExecutionContext) -> bool:
+    """True when a check of an asset of the run is left out (a check deselected in the UI): dagster-dbt then names
+    every test to run and turns dbt's indirect selection off (DBT_INDIRECT_SELECTION=empty), which must stay so."""
+    selected_assets = context.selected_asset_keys
+    selected_checks = set(context.selected_asset_check_keys)
+    every_check = {spec.key for spec in context.assets_def.node_check_specs_by_output_name.values()}
+    return any(check.asset_key in selected_assets for check in every_check - selected_checks)
+
+
 def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, dbt_vars: Mapping[str, Any],
-              exclude: Optional[str] = None) -> Iterator:
+              exclude: Optional[str] = None, buildable_tests: bool = False) -> Iterator:
     project = finops_dbt_project()
     project_target = Path(project.project_dir) / project.target_path
     cache_dir = project_target / PARTIAL_PARSE_CACHE
@@ -210,10 +222,17 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, dbt_vars: 
     if dbt_vars:
         args += ["--vars", json.dumps(dict(dbt_vars))]
     if exclude:
-        # dagster-dbt selects a subset (the dimensions alone, say) by name, where dbt's eager indirect selection would
-        # add every test with one selected parent, e.g. the daily facts' relationships to dim_service; excluding the
-        # set's excluded models drops the tests of those too (dbt excludes a test when one of its parents is excluded).
+        # dagster-dbt selects a subset (the dimensions alone, say) by name, where dbt's indirect selection could add a
+        # test with one selected parent, e.g. the daily facts' relationships to dim_service; the exclusion (the daily
+        # models and their downstream, tests included) keeps them out of the cost set's invocations.
         args += ["--exclude", exclude]
+    if buildable_tests and not checks_deselected(context):
+        # A test that reads two models runs when the newer of them is built in this invocation (buildable), not as
+        # soon as either is (dbt's default, eager): the automation rebuilds a few models at a time, and eagerly a
+        # month's new fact_cost_daily was checked against the allocation not rebuilt yet (a false ERROR, the run
+        # failed). Every cost-set test reading two models has one of them upstream of the other, except two that
+        # read models always rebuilt together (the cost anomaly warning, dim_endpoint's relationship to dim_service).
+        args += ["--indirect-selection", "buildable"]
     invocation = dbt.cli(args, context=context, target_path=target)
     yield from invocation.stream()
     keep_partial_parse(invocation.target_path, cache_dir, key)
@@ -230,13 +249,14 @@ def build_dbt_assets(settings: Settings) -> list[dg.AssetsDefinition]:
         manifest=project.manifest_path,
         project=project,
         name="finops_dbt_costs",
-        exclude=DAILY_SELECTOR,
+        exclude=DAILY_AND_DOWNSTREAM,
         # A 39-month backfill is one dbt invocation over the whole range, not 39.
         backfill_policy=dg.BackfillPolicy.single_run(),
         dagster_dbt_translator=translator,
     )
     def finops_dbt_costs(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt_build(context, dbt, {**month_vars(context), **thresholds}, exclude=DAILY_SELECTOR)
+        yield from dbt_build(context, dbt, {**month_vars(context), **thresholds}, exclude=DAILY_AND_DOWNSTREAM,
+                             buildable_tests=True)
 
     @dbt_assets(
         manifest=project.manifest_path,
