@@ -291,7 +291,9 @@ NOTES = [
     "without dictionary and FSST compression 1.37-1.39 s CPU (-8%, bigger files: not kept). int_cost_focus at 1M "
     "rows: 2.15 s persistent against 0.99 s temporary, its 27 text columns 3.0 of its 4.05 s CPU. In the restated "
     "month's dbt log, the 15 models and 40 tests are 9.51 node-seconds on dbt's two threads, 6.09 s of it in SQL; "
-    "each model spends 0.08-0.27 s outside its statements (dbt's Python, its catalog queries, BEGIN/COMMIT).",
+    "each model spends 0.08-0.27 s outside its statements (dbt's Python, its catalog queries, BEGIN/COMMIT). dbt "
+    "with 3 threads instead of 2, the restated month alternated on one warehouse, 4 runs each: 20.75/18.90/19.21/20.35 "
+    "s against 23.36/22.46/16.02/16.79 s (CPU 31.8-32.9 s against 28.6-34.1 s): no gain, not kept.",
     "- The bench of 2026-12-03 07:53-08:16 (main 3625280, the same code as the 07:02 bench; load average 1.0-2.7, "
     "nothing else running; CPU probe 0.22-0.26 s when it started, 0.32-0.45 s in the half hour before): the machine "
     "was slow in its first half and faster at its end, the reverse of the 07:02 bench. Raw in-process 70.86/58.76/"
