@@ -142,6 +142,14 @@ def test_traces_landing_before_any_cost_rebuild_everything_without_a_failed_run(
     # Then the month's cost: its models, the allocation and the dimensions are rebuilt with it.
     for request in [r for name in SENSORS for r in sensor_tick(defs, instance, name, cursors)]:
         assert run(defs, instance, set(request.asset_selection), request.partition_key, request.tags).success
+    # The daemon held the allocation back while the traces' runs were in flight and rebuilt the month's cost facts
+    # without it: the allocation's reconciliation with fact_cost_daily must wait for the allocation's own rebuild
+    # (dbt's eager test selection ran it against the allocation built before any cost: a false ERROR, a failed run).
+    requested = automation_tick(defs, instance, automation)
+    allocation = dg.AssetKey("fact_cost_allocation")
+    assert allocation in requested[month]
+    assert run(defs, instance, requested[month] - {allocation}, month).success
+    assert run(defs, instance, {allocation}, month).success
     for _ in range(4):
         requested = automation_tick(defs, instance, automation)
         if not requested:
