@@ -7,7 +7,6 @@ root it runs as the unprivileged user that package creates (PostgreSQL refuses t
 from __future__ import annotations
 
 import shutil
-import socket
 from datetime import date
 from pathlib import Path
 
@@ -16,15 +15,10 @@ import pytest
 from dagster._core.storage.event_log.base import EventLogStorage
 
 from finops_assets.partitions import billing_month_partitions
+from finops_assets_tests.deploy.test_deployment import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "finops-test"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

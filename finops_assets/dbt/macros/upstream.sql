@@ -13,10 +13,10 @@
   While parsing (nothing executes) these are ref()/source() themselves, so dbt records the dependency either way.
 -#}
 
-{#- `relation` when it exists in the warehouse, else an empty relation with `columns` (name -> SQL type): the
-    columns the readers select, each NULL, no rows. -#}
+{#- `relation` when it exists in the warehouse (while parsing: always, existing_relation), else an empty relation with
+    `columns` (name -> SQL type): the columns the readers select, each NULL, no rows. -#}
 {% macro relation_or_empty(relation, columns) -%}
-{%- if not execute or finops.existing_relation(relation) is not none -%}
+{%- if finops.existing_relation(relation) is not none -%}
 {{ relation }}
 {%- else -%}
 {{ finops.empty_relation(columns) }}
@@ -78,8 +78,9 @@
     are not built yet (traces landing before any cost on a fresh warehouse) passes until they are, instead of failing
     its run on a missing table. The project's macro takes precedence over dbt's when dbt dispatches the test. -#}
 {% macro default__test_relationships(model, column_name, to, field) %}
+{#- (`execute and`: while dbt parses a generic test the project's macro namespace is not defined) #}
 {%- if execute and finops.existing_relation(to) is none %}
-select cast(null as {{ dbt.type_string() }}) as from_field from (select 1 as one) as nothing where 1 = 0
+select * from {{ finops.empty_relation({'from_field': dbt.type_string()}) }} as never_built
 {%- else %}
 with child as (
     select {{ column_name }} as from_field

@@ -7,8 +7,9 @@
     fact) reads as empty (macros/upstream.sql). -#}
 {%- set measure_columns = {} -%}
 {%- for m in measures %}{% do measure_columns.update({m: dbt.type_float()}) %}{% endfor -%}
+{%- set joined_measures = ['duration_p95_ms', 'requests_per_second', 'cost_per_request', 'cost_per_successful_request', 'requests_per_dollar', 'performance_efficiency_score'] -%}
 {%- set joined_columns = {} -%}
-{%- for m in ['duration_p95_ms', 'requests_per_second', 'cost_per_request', 'cost_per_successful_request', 'requests_per_dollar', 'performance_efficiency_score'] %}{% do joined_columns.update({m: dbt.type_float()}) %}{% endfor -%}
+{%- for m in joined_measures %}{% do joined_columns.update({m: dbt.type_float()}) %}{% endfor -%}
 {%- for model in ['fact_performance_metrics_hourly', 'fact_performance_metrics_daily'] %}
 select '{{ model }}' as model, count(*) as bad_rows from {{ finops.ref_or_empty(model, measure_columns) }} as facts
 where {% for m in measures %}({{ m }} is not null and not {{ finops.is_finite(m) }}){% if not loop.last %} or {% endif %}{% endfor %}
@@ -20,5 +21,5 @@ where not {{ finops.is_finite('duration_ms') }}
 having count(*) > 0
 union all
 select 'fact_performance_cost_joined', count(*) from {{ finops.ref_or_empty('fact_performance_cost_joined', joined_columns) }} as joined
-where {% for m in ['duration_p95_ms', 'requests_per_second', 'cost_per_request', 'cost_per_successful_request', 'requests_per_dollar', 'performance_efficiency_score'] %}({{ m }} is not null and not {{ finops.is_finite(m) }}){% if not loop.last %} or {% endif %}{% endfor %}
+where {% for m in joined_measures %}({{ m }} is not null and not {{ finops.is_finite(m) }}){% if not loop.last %} or {% endif %}{% endfor %}
 having count(*) > 0
