@@ -3,7 +3,7 @@ each step's start and end, the planned events written before the run starts) and
 made (dbt's JSON file log in the invocation's target folder: its first line, every node's start and end). Both carry
 wall-clock timestamps of this machine, so the phases line up:
 
-    before the run      definitions, the run's creation and its planned events (one SQLite commit each)
+    before the run      definitions, the run's creation and its planned events (stored as one batch)
     each step           STEP_START -> STEP_SUCCESS; a dbt step further split into
         start           the dbt process's start and imports (the step's start -> dbt's first log line)
         setup           dbt's project, profile, cached parse and first connection (-> the first node starts)

@@ -162,7 +162,7 @@ def breakdown_lines(title: str, breakdown: dict | None) -> list[str]:
     total = (breakdown["before_run_s"] + sum(breakdown["steps"].values()) + breakdown["between_steps_s"]
              + breakdown["after_run_s"])
     rows = [(f"before the run starts: instance, definitions, the run's creation and its {breakdown['planned_events']:,} "
-             "planned events (one SQLite commit each)", breakdown["before_run_s"])]
+             "planned events (stored as one batch: one transaction per SQLite file)", breakdown["before_run_s"])]
     for step, seconds in breakdown["steps"].items():
         dbt = breakdown["dbt"].get(step)
         if dbt is None:

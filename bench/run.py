@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import yaml
+
 from bench.generate import Dataset, ensure_dataset
 from bench.measure import (
     Run,
@@ -29,10 +31,10 @@ from bench.measure import (
     run_measured,
 )
 from bench.report import Targets, render_markdown
+from finops_assets.instance_storage import storage_config
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
-DAGSTER_YAML = "telemetry:\n  enabled: false\n"
 
 
 @dataclass
@@ -72,7 +74,10 @@ class Bench:
         """The run's configuration, through the FINOPS_* contract: its own warehouse file and Dagster instance."""
         home = folder / "dagster_home"
         home.mkdir(parents=True, exist_ok=True)
-        (home / "dagster.yaml").write_text(DAGSTER_YAML)
+        # The project's local instance (dagster.yaml's storage: Dagster's SQLite files, event batches in one
+        # transaction), telemetry off.
+        (home / "dagster.yaml").write_text(
+            yaml.safe_dump({"telemetry": {"enabled": False}, "storage": storage_config(str(home / "storage"))}))
         return {
             **os.environ,
             "FINOPS_ENV": "local",

@@ -12,11 +12,13 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+import yaml
 
 from finops_assets.definitions import build_definitions
 from finops_assets.demo import __main__ as demo
 from finops_assets.demo.__main__ import main as demo_main
 from finops_assets.demo.check_report import CheckTally
+from finops_assets.instance_storage import storage_config
 from finops_assets.settings import Settings
 
 # google-auth must never probe the cloud metadata server from a test.
@@ -77,6 +79,13 @@ def step_failure_message(result: dg.ExecuteInProcessResult) -> str:
     return str(failure.event_specific_data.error)
 
 
+def write_instance_yaml(home: Path) -> None:
+    """A Dagster home as `make demo` and `make dev` use one: the repository's storage (batched event writes) under
+    `home`, telemetry off."""
+    (home / "dagster.yaml").write_text(
+        yaml.safe_dump({"telemetry": {"enabled": False}, "storage": storage_config(str(home / "storage"))}))
+
+
 @pytest.fixture(scope="session")
 def demo_warehouse(tmp_path_factory) -> tuple[Path, str]:
     """The demo pipeline once per test session, through the demo CLI's steps: two months of every source, the newest
@@ -86,7 +95,7 @@ def demo_warehouse(tmp_path_factory) -> tuple[Path, str]:
     tests that inject defects copy the file first."""
     root = tmp_path_factory.mktemp("demo_warehouse")
     (root / "dagster_home").mkdir()
-    (root / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    write_instance_yaml(root / "dagster_home")
     environ = {"FINOPS_LANDING_URL": str(root / "landing"), "FINOPS_DUCKDB_PATH": str(root / "warehouse.duckdb"),
                "FINOPS_START_MONTH": "2025-01", "DAGSTER_HOME": str(root / "dagster_home"),
                # 1,500 lines a month give a service a handful of line items a day, and the demo draws one line in twenty

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from finops_assets.demo.__main__ import main
+from finops_assets_tests.conftest import write_instance_yaml
 
 
 @pytest.fixture
@@ -14,7 +15,7 @@ def demo_env(tmp_path, monkeypatch):
     monkeypatch.setenv("FINOPS_START_MONTH", "2025-01")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     (tmp_path / "dagster_home").mkdir()
-    (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    write_instance_yaml(tmp_path / "dagster_home")
     return tmp_path
 
 
