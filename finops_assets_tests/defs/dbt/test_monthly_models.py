@@ -184,3 +184,35 @@ def test_the_dimensions_stay_unpartitioned_assets_built_by_the_months_dbt_proces
     (command,) = [e.user_message for e in instance.all_logs(alone.run_id) if "Running dbt command" in e.user_message]
     assert "min_month" not in command
     assert {e.materialization.asset_key for e in alone.get_asset_materialization_events()} == set(dimensions)
+
+
+def _node_times(dbt_log: Path) -> dict[str, tuple[str, str]]:
+    """Each model's (start, finish) timestamps in a dbt JSON log."""
+    times: dict[str, list[str]] = {}
+    for line in dbt_log.read_text().splitlines():
+        if not line.startswith("{"):
+            continue
+        event = json.loads(line)
+        if event["info"]["name"] in ("NodeStart", "NodeFinished"):
+            node = event["data"]["node_info"]["unique_id"]
+            if node.startswith("model."):
+                times.setdefault(node.split(".")[-1], []).append(event["info"]["ts"])
+    return {name: (min(ts), max(ts)) for name, ts in times.items()}
+
+
+def test_a_months_dimensions_wait_for_its_daily_fact_not_the_other_way_round(two_months):
+    """The dimensions checked against the facts are built after the month's hourly and daily facts (depends_on
+    fact_cost_daily). Built after fact_cost_hourly only, they shared its graph level with fact_cost_daily, and dbt
+    ran them first (alphabetical within a level), holding back the daily fact and everything after it."""
+    _, defs, _ = two_months
+    instance = dg.DagsterInstance.ephemeral()
+    result = build_models(defs, [OCTOBER], instance)
+    assert result.success
+    target = Path(finops_dbt_project().project_dir) / "target"
+    (folder,) = target.glob(f"finops_dbt_costs-{result.run_id[:7]}-*")
+    times = _node_times(folder / "dbt.log")
+    dimensions = ("dim_service", "dim_resource", "dim_region", "dim_environment", "dim_endpoint")
+    daily_finished = times["fact_cost_daily"][1]
+    assert times["fact_cost_hourly"][1] <= times["fact_cost_daily"][0]
+    for dimension in dimensions:
+        assert times[dimension][0] >= daily_finished, (dimension, times[dimension], times["fact_cost_daily"])

@@ -2,7 +2,7 @@
     else the span name; method '(none)' for non-HTTP servers. endpoint_key = md5(service_name|method|route). -#}
 {#- Rebuilt with the other dimensions, after every month of cost too (depends_on): its relationships test reads
     dim_service, which a cost month rebuilds, and needs this table to exist (empty without OTel). #}
--- depends_on: {{ ref('fact_cost_hourly') }}
+-- depends_on: {{ ref('fact_cost_daily') }}
 select
     {{ finops.surrogate_key(['service_name', 'http_request_method', 'http_route']) }} as endpoint_key,
     {{ finops.surrogate_key(['service_name']) }} as service_key,
