@@ -90,10 +90,6 @@ class BatchingSqliteEventLogStorage(SqliteEventLogStorage):
         yield connections[shard]
 
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
-        if len(events) <= 1:
-            for event in events:
-                self.store_event(event)
-            return
         with self._db_lock:
             try:
                 with ExitStack() as stack:
