@@ -1,9 +1,7 @@
 {#- Environments in one vocabulary (macros/facts.sql environment_name): production, staging, development,
     test, other tag values as written (lower case), 'untagged'. -#}
-{#- Built after the month's facts (depends_on fact_cost_daily, built from fact_cost_hourly): its covers_fact_keys
-    test reads fact_cost_hourly, in the same dbt invocation. The daily fact rather than the hourly one: at the hourly
-    fact's level dbt ran the dimensions first (same graph level, alphabetical), delaying the daily fact and the
-    rollups and allocation after it. #}
+{#- Built after fact_cost_daily and fact_cost_hourly (depends_on, see _marts_sources.yml): its covers_fact_keys test
+    reads fact_cost_hourly, in the same dbt invocation. #}
 -- depends_on: {{ ref('fact_cost_daily') }}
 with billed as (
     select environment_key, environment_name, cast(sum(line_items) as {{ dbt.type_bigint() }}) as line_items

@@ -1,9 +1,7 @@
 {#- Regions per cloud. Names, continent and country from the seed region_geography; a region the seed does
     not list keeps the export's own region name and gets continent / country 'Unknown'. -#}
-{#- Built after the month's facts (depends_on fact_cost_daily, built from fact_cost_hourly): its covers_fact_keys
-    test reads fact_cost_hourly, in the same dbt invocation. The daily fact rather than the hourly one: at the hourly
-    fact's level dbt ran the dimensions first (same graph level, alphabetical), delaying the daily fact and the
-    rollups and allocation after it. #}
+{#- Built after fact_cost_daily and fact_cost_hourly (depends_on, see _marts_sources.yml): its covers_fact_keys test
+    reads fact_cost_hourly, in the same dbt invocation. #}
 -- depends_on: {{ ref('fact_cost_daily') }}
 with billed as (
     select region_key, cloud_provider, region_code, max(region_name) as export_region_name

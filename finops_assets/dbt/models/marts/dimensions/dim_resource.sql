@@ -1,10 +1,8 @@
 {#- Resources per cloud; '(none)' is the member for lines without a resource (tax, credits, fees).
     resource_type: the ARN service and type (AWS), the provider namespace and type (Azure), the API host and
     collection (GCP). -#}
-{#- Built after the month's facts (depends_on fact_cost_daily, built from fact_cost_hourly): its covers_fact_keys
-    test reads fact_cost_hourly, in the same dbt invocation. The daily fact rather than the hourly one: at the hourly
-    fact's level dbt ran the dimensions first (same graph level, alphabetical), delaying the daily fact and the
-    rollups and allocation after it. #}
+{#- Built after fact_cost_daily and fact_cost_hourly (depends_on, see _marts_sources.yml): its covers_fact_keys test
+    reads fact_cost_hourly, in the same dbt invocation. #}
 {#- Grouped first, parsed after: the name and type are functions of resource_id (a group key), so each distinct
     resource's id is parsed once instead of once per month and line group of int_cost_keys. #}
 -- depends_on: {{ ref('fact_cost_daily') }}

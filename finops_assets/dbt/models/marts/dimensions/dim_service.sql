@@ -2,10 +2,8 @@
     int_cost_keyed). team / cost_center: the value most line items of the service carry (ties -> the
     alphabetically first), 'untagged' when none does. Services seen only in traces (OTel service.name) are members
     too, with service_source 'telemetry'. -#}
-{#- Built after the month's facts (depends_on fact_cost_daily, built from fact_cost_hourly): its covers_fact_keys
-    test reads fact_cost_hourly, in the same dbt invocation. The daily fact rather than the hourly one: at the hourly
-    fact's level dbt ran the dimensions first (same graph level, alphabetical), delaying the daily fact and the
-    rollups and allocation after it. #}
+{#- Built after fact_cost_daily and fact_cost_hourly (depends_on, see _marts_sources.yml): its covers_fact_keys test
+    reads fact_cost_hourly, in the same dbt invocation. #}
 -- depends_on: {{ ref('fact_cost_daily') }}
 with lines as (
     select service_key, service_name, service_source, x_team, x_cost_center, line_items, first_charge_at, last_charge_at
