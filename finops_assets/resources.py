@@ -37,7 +37,11 @@ def build_resources(settings: Settings) -> dict[str, Any]:
     )
     # The dbt target follows FINOPS_ENV through profiles.yml; the same resource serves both environments
     # (dagster-dbt's DbtCliResource without its per-run `dbt --version` process: finops_assets/defs/dbt/resource.py).
-    dbt = FinopsDbtCliResource(project_dir=finops_dbt_project(), dbt_executable=dbt_executable(), target=settings.env)
+    dbt = FinopsDbtCliResource(
+        project_dir=finops_dbt_project(), dbt_executable=dbt_executable(), target=settings.env,
+        # The warm dbt process of a run (finops_assets/dbt_warm.py) imports the target's adapter too.
+        warm_preload=["dbt.adapters.bigquery" if settings.env == "prod" else "dbt.adapters.duckdb"],
+    )
     if settings.env == "prod":
         bigquery = FinopsBigQueryResource(
             bigquery=BigQueryResource(project=settings.gcp_project, location=settings.bq_location),

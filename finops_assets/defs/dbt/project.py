@@ -23,6 +23,10 @@ def finops_dbt_project() -> DbtProject:
 
 
 def dbt_executable() -> str:
-    """The `dbt` installed next to this interpreter (the venv's bin), so PATH need not contain it."""
-    candidate = Path(sys.executable).with_name("dbt")
-    return str(candidate) if candidate.exists() else "dbt"
+    """The dbt command installed next to this interpreter (the venv's bin), so PATH need not contain it: the project's
+    `finops-dbt` (dbt, handed to the run's warm dbt process when there is one: finops_assets/dbt_warm.py), else `dbt`."""
+    for name in ("finops-dbt", "dbt"):
+        candidate = Path(sys.executable).with_name(name)
+        if candidate.exists():
+            return str(candidate)
+    return "dbt"
