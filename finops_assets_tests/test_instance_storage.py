@@ -229,3 +229,57 @@ def test_the_cli_and_its_step_processes_open_the_storage_from_the_instance_yaml(
                 metadata = entry.asset_materialization.metadata
                 assert metadata["event_log_storage"].value == "BatchingSqliteEventLogStorage"
                 assert metadata["event_batch_size"].value == instance_storage.DEFAULT_EVENT_BATCH_SIZE
+
+
+def log_event(run_id: str, message: str) -> EventLogEntry:
+    return EventLogEntry(error_info=None, level=20, user_message=message, run_id=run_id, timestamp=1.0, dagster_event=None)
+
+
+def test_events_stored_one_by_one_reuse_the_files_engines_and_are_each_checkpointed_into_the_db_file(tmp_path,
+                                                                                                    monkeypatch):
+    """Unbatched events (a step's own, as they happen) go through one kept engine per file, each in its own connection
+    and commit as in Dagster's storage: the WAL is checkpointed into `<run_id>.db` after every event (the webserver's
+    run-log watcher follows that file), and a new storage reads every event."""
+    base = tmp_path / "storage"
+    storage = BatchingSqliteEventLogStorage(str(base))
+    run_id = "b" * 36
+    engines = []
+
+    def counting_create_engine(*args, **kwargs):
+        engines.append(args[0])
+        return sqlalchemy.create_engine(*args, **kwargs)
+
+    monkeypatch.setattr(instance_storage, "create_engine", counting_create_engine)
+    wal = base / f"{run_id}.db-wal"
+    storage.store_event(log_event(run_id, "event 0"))  # creates the file (Dagster's schema set-up)
+    with ConnectionCount() as count:
+        for i in range(1, 5):
+            storage.store_event(log_event(run_id, f"event {i}"))
+            assert not wal.exists() or wal.stat().st_size == 0, "the event was left in the WAL"
+    assert count.count == 4  # a connection per event, as in Dagster's storage
+    assert engines == [storage.conn_string_for_shard(run_id)]  # one engine for the run's file, built once
+    other = BatchingSqliteEventLogStorage(str(base))
+    assert [r.event_log_entry.user_message for r in other.get_records_for_run(run_id).records] == [
+        f"event {i}" for i in range(5)]
+    storage.dispose()
+    other.dispose()
+
+
+def test_after_a_wipe_the_storage_creates_and_uses_the_files_again(tmp_path):
+    storage = BatchingSqliteEventLogStorage(str(tmp_path / "storage"))
+    run_id = "c" * 36
+    storage.store_event(log_event(run_id, "before"))
+    storage.wipe()
+    storage.store_event(log_event(run_id, "after"))
+    assert [r.event_log_entry.user_message for r in storage.get_records_for_run(run_id).records] == ["after"]
+    storage.dispose()
+
+
+def test_the_storage_keeps_a_bounded_number_of_engines(tmp_path):
+    storage = BatchingSqliteEventLogStorage(str(tmp_path / "storage"))
+    for i in range(instance_storage.ENGINES_KEPT + 10):
+        storage.store_event(log_event(f"{i:036d}", "one"))
+    assert len(storage._engines) == instance_storage.ENGINES_KEPT
+    assert storage.get_records_for_run(f"{0:036d}").records[0].event_log_entry.user_message == "one"
+    storage.dispose()
+    assert not storage._engines
