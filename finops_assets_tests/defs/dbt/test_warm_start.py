@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 
 from finops_assets.dbt_warm import HANDOFF_FILE
@@ -250,3 +251,29 @@ def test_warm_start_off_runs_every_invocation_in_its_own_process(tmp_path):
     assert dg.materialize([listing], resources={"dbt": resource}, instance=dg.DagsterInstance.ephemeral()).success
     assert seen["warm"] is None
     assert not (tmp_path / "target" / HANDOFF_FILE).exists()
+
+
+def test_the_warm_process_ends_with_dbts_log_written_and_the_warehouse_closed(slow_project, tmp_path):
+    """It skips the interpreter's teardown but not what dbt's exit does: dbt.log ends with dbt's last line, and the
+    DuckDB file is closed and checkpointed (no WAL left, another process opens it for writing at once)."""
+    (slow_project / "models").mkdir()
+    (slow_project / "models" / "one.sql").write_text("{{ config(materialized='table') }}\nselect 1 as x\n")
+    warm = WarmDbt(preload=["dbt.adapters.duckdb"])
+    try:
+        target = tmp_path / "target"
+        assert warm.claim(target)
+        env = {**os.environ, "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target), "DBT_LOG_FORMAT": "json",
+               "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_PROFILES_DIR": str(slow_project)}
+        result = subprocess.run([str(FINOPS_DBT), "build"], cwd=slow_project, env=env, capture_output=True, text=True,
+                                timeout=120)
+        assert result.returncode == 0, result.stdout[-2000:]
+        assert json_log_pids(result.stdout) == {warm.process.pid}
+        assert warm.process.wait(20) == 0
+    finally:
+        warm.stop()
+    last = json.loads((target / "dbt.log").read_text().splitlines()[-1])
+    assert last["info"]["name"] in ("CommandCompleted", "FlushEvents", "FlushEventsFailure")
+    database = tmp_path / "slow.duckdb"
+    assert not Path(f"{database}.wal").exists()
+    with duckdb.connect(str(database)) as con:
+        assert con.execute("select x from one").fetchall() == [(1,)]
