@@ -5,7 +5,8 @@ wall-clock timestamps of this machine, so the phases line up:
 
     before the run      definitions, the run's creation and its planned events (stored as one batch)
     each step           STEP_START -> STEP_SUCCESS; a dbt step further split into
-        start           the dbt process's start and imports (the step's start -> dbt's first log line)
+        start           the handover to the run's warm dbt process, or a new dbt process's start and imports
+                        (the step's start -> dbt's first log line)
         setup           dbt's project, profile, cached parse and first connection (-> the first node starts)
         nodes           models and tests (the first node's start -> the last node's end)
         exit            dbt's summary and exit, DuckDB's close (its checkpoint) and the step's last events

@@ -147,7 +147,8 @@ def render_markdown(data: dict, targets: Targets) -> str:
 
 
 DBT_PHASES = (
-    ("start_s", "dbt process start and Python imports (the step's start -> dbt's first log line)"),
+    ("start_s", "dbt's start: the handover to the run's warm dbt process, or a new dbt process's start and Python "
+                "imports (the step's start -> dbt's first log line)"),
     ("setup_s", "dbt setup: project, profile, cached parse, first connection (-> the first node starts)"),
     ("nodes_s", "dbt nodes: {model_count} models ({models_thread_s:.2f} thread-s), {tests} tests ({tests_thread_s:.2f} "
                 "thread-s)"),
@@ -274,6 +275,18 @@ NOTES = [
     "full-scale multiprocess run each, back to back at load 9-19 with the test suite running beside them: this "
     "branch 492 s timed / 158 s CPU, main 544 s / 183 s CPU; far too contended to credit the imports with the "
     "difference.",
+    "- The bench of 2026-12-03 14:45-15:03 (main ef00f43 on a fresh clone; load average 1.6-2.3, nothing else "
+    "running). New since 13:02: dbt started ahead of time (the dbt resource starts a warm dbt process at the run's "
+    "resource setup, while the raw load runs; `finops-dbt` hands the run's first dbt invocation to it: "
+    "finops_assets/dbt_warm.py), the warm process's exit without the interpreter's teardown (dbt's exit handlers "
+    "still run: dbt.log flushed, the DuckDB warehouse closed and checkpointed), and the event log's engines kept per "
+    "SQLite file. The restated month 11.92/9.50/9.14 s (the first run parses the whole dbt project: this clone never "
+    "built that month window; the untimed restores 9.19/9.10 s). Its median run against the 12:16 bench's (11.40 s, "
+    "the last one not in a slow phase): dbt's start 1.41 -> 0.14 s, its exit 0.81 -> 0.20 s, the raw step 1.62 -> "
+    "2.03 s (the warm process imports dbt, ~1.3 s of CPU, beside the raw load on the two cores), before the run "
+    "0.94 -> 0.80 s. Alternated on one 39-month warehouse before this bench (3 runs each, machine in a slow phase): "
+    "the engine kept per file 10.40/10.04/10.37 s against 12.78 (a full parse)/10.65/10.65 s. Raw + marts 47.54 + "
+    "95.45 = 142.99 s; dlt 7.95 s for its month (6.52x).",
     "- The bench of 2026-12-03 12:41-13:02 (main f403d8c on a fresh clone: the 12:16 bench's code with the "
     "dimensions built after fact_cost_daily; load average 1.1-2.3, nothing else running). Raw in-process 55.53/51.18/"
     "52.21 s against the tuned floor's 53.73/46.09/45.00 s a minute before each (CPU 110/101/103 s against "
