@@ -14,7 +14,8 @@ teardown of dbt's objects, ~0.3 s that dagster-dbt would otherwise wait for befo
 `finops-dbt` runs dbt itself, in its own process as `dbt` does, when there is no warm process for the
 invocation (`<target path>/dbt-warm` names its socket), when the warm process is gone, or when it does not take
 the invocation over. SIGINT and SIGTERM sent to `finops-dbt` (dagster-dbt interrupts dbt with SIGINT) are passed
-on to the warm process; if `finops-dbt` dies, the warm process stops too.
+on to the warm process; if `finops-dbt` dies, the warm process stops too. Unix only (a Unix socket passing file
+descriptors); elsewhere the resource starts no warm process and `finops-dbt` is plain dbt.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def _hand_over(path: str) -> Optional[int]:
         conn.sendall(json.dumps(request).encode() + b"\n")
         buffer = bytearray()
         started = _read_line(conn, buffer)
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):  # AttributeError: no fd passing on this platform
         conn.close()
         return None
     if not started or "pid" not in started:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -94,7 +95,10 @@ class WarmDbt:
 
 
 def supports_warm_start(dbt_executable: str, interpreter: str = sys.executable) -> bool:
-    """True when `dbt_executable` is this environment's `finops-dbt` (the command that hands over to a warm process)."""
+    """True when `dbt_executable` is this environment's `finops-dbt` (the command that hands over to a warm process)
+    and the platform passes file descriptors over Unix sockets."""
+    if not hasattr(socket, "send_fds"):
+        return False
     resolved = shutil.which(dbt_executable)
     return resolved is not None and Path(resolved) == Path(interpreter).with_name(WARM_COMMAND)
 

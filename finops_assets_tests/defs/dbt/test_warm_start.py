@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -75,10 +76,12 @@ def listed(output: str) -> list[str]:
             if line.startswith("{") and json.loads(line)["info"]["name"] == "PrintEvent"]
 
 
-def test_the_project_runs_dbt_through_finops_dbt():
+def test_the_project_runs_dbt_through_finops_dbt(monkeypatch):
     assert Path(dbt_executable()) == FINOPS_DBT
     assert supports_warm_start(dbt_executable())
     assert not supports_warm_start(str(Path(sys.executable).with_name("dbt")))
+    monkeypatch.delattr(socket, "send_fds")  # a platform without fd passing (Windows): no warm process
+    assert not supports_warm_start(dbt_executable())
 
 
 def test_without_a_warm_process_finops_dbt_runs_dbt_in_its_own_process(tmp_path):
