@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import yaml
-
 from bench.generate import Dataset, ensure_dataset
 from bench.measure import (
     Run,
@@ -31,7 +29,7 @@ from bench.measure import (
     run_measured,
 )
 from bench.report import Targets, render_markdown
-from finops_assets.instance_storage import storage_config
+from finops_assets.instance_storage import write_instance_yaml
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -76,8 +74,7 @@ class Bench:
         home.mkdir(parents=True, exist_ok=True)
         # The project's local instance (dagster.yaml's storage: Dagster's SQLite files, event batches in one
         # transaction), telemetry off.
-        (home / "dagster.yaml").write_text(
-            yaml.safe_dump({"telemetry": {"enabled": False}, "storage": storage_config(str(home / "storage"))}))
+        write_instance_yaml(home)
         return {
             **os.environ,
             "FINOPS_ENV": "local",

@@ -31,6 +31,7 @@ import threading
 from pathlib import Path
 from typing import Optional
 
+WARM_COMMAND = "finops-dbt"  # this module's console script (pyproject.toml)
 HANDOFF_FILE = "dbt-warm"  # in the invocation's target folder: the warm process's socket path
 # The warm process takes the invocation over once it has imported dbt (~1.5 s after it starts; longer on a busy
 # machine): waiting for it is never slower than starting dbt here.

@@ -26,7 +26,7 @@ dagster.yaml:
         config:
           base_dir: .dagster_home/storage
 
-This module imports only Dagster: the webserver and the daemon load it without the project's definitions.
+This module imports only Dagster (and PyYAML, one of its dependencies): the webserver and the daemon load it without the project's definitions.
 """
 
 from __future__ import annotations
@@ -35,8 +35,10 @@ import os
 import threading
 from collections import OrderedDict
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import Iterator, Sequence
 
+import yaml
 from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     SQLITE_BUSY_TIMEOUT_SECONDS,
@@ -140,6 +142,13 @@ class BatchingSqliteStorage(DagsterSqliteStorage):
     @classmethod
     def from_config_value(cls, inst_data, config_value) -> "BatchingSqliteStorage":
         return cls.from_local(inst_data=inst_data, **config_value)
+
+
+def write_instance_yaml(home: Path) -> None:
+    """A Dagster home's dagster.yaml as `make demo` and `make dev` use one (this storage, under `home/storage`), with
+    telemetry off: the homes of the benchmark's runs and of the tests."""
+    (home / "dagster.yaml").write_text(
+        yaml.safe_dump({"telemetry": {"enabled": False}, "storage": storage_config(str(home / "storage"))}))
 
 
 def storage_config(base_dir: str) -> dict:

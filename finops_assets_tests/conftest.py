@@ -12,13 +12,12 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-import yaml
 
 from finops_assets.definitions import build_definitions
 from finops_assets.demo import __main__ as demo
 from finops_assets.demo.__main__ import main as demo_main
 from finops_assets.demo.check_report import CheckTally
-from finops_assets.instance_storage import storage_config
+from finops_assets.instance_storage import write_instance_yaml
 from finops_assets.settings import Settings
 
 # google-auth must never probe the cloud metadata server from a test.
@@ -77,13 +76,6 @@ def output_metadata(result: dg.ExecuteInProcessResult) -> dict:
 def step_failure_message(result: dg.ExecuteInProcessResult) -> str:
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     return str(failure.event_specific_data.error)
-
-
-def write_instance_yaml(home: Path) -> None:
-    """A Dagster home as `make demo` and `make dev` use one: the repository's storage (batched event writes) under
-    `home`, telemetry off."""
-    (home / "dagster.yaml").write_text(
-        yaml.safe_dump({"telemetry": {"enabled": False}, "storage": storage_config(str(home / "storage"))}))
 
 
 @pytest.fixture(scope="session")

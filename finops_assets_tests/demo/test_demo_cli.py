@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from finops_assets.demo.__main__ import main
-from finops_assets_tests.conftest import write_instance_yaml
+from finops_assets.instance_storage import write_instance_yaml
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
+from finops_assets.dbt_warm import WARM_COMMAND
+
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt"
 
 
@@ -25,7 +27,7 @@ def finops_dbt_project() -> DbtProject:
 def dbt_executable() -> str:
     """The dbt command installed next to this interpreter (the venv's bin), so PATH need not contain it: the project's
     `finops-dbt` (dbt, handed to the run's warm dbt process when there is one: finops_assets/dbt_warm.py), else `dbt`."""
-    for name in ("finops-dbt", "dbt"):
+    for name in (WARM_COMMAND, "dbt"):
         candidate = Path(sys.executable).with_name(name)
         if candidate.exists():
             return str(candidate)

@@ -35,9 +35,8 @@ from dagster_dbt import DbtCliResource
 from packaging import version
 from pydantic import Field, PrivateAttr
 
-from finops_assets.dbt_warm import HANDOFF_FILE
+from finops_assets.dbt_warm import HANDOFF_FILE, WARM_COMMAND
 
-WARM_COMMAND = "finops-dbt"
 # Imported by the warm process after dbt's CLI: what a `dbt build` imports next (~0.1 s), before its adapter's.
 WARM_PRELOAD = ("dbt.task.build", "dbt.compilation", "dbt.parser.sql", "dbt_common.clients.agate_helper")
 

@@ -18,11 +18,11 @@ import dagster as dg
 import duckdb
 import pytest
 
-from finops_assets.dbt_warm import HANDOFF_FILE
+from finops_assets.dbt_warm import HANDOFF_FILE, WARM_COMMAND
 from finops_assets.defs.dbt.project import dbt_executable, finops_dbt_project
 from finops_assets.defs.dbt.resource import FinopsDbtCliResource, WarmDbt, supports_warm_start
 
-FINOPS_DBT = Path(sys.executable).with_name("finops-dbt")
+FINOPS_DBT = Path(sys.executable).with_name(WARM_COMMAND)
 PROJECT_DIR = Path(finops_dbt_project().project_dir)
 
 
